@@ -1,0 +1,20 @@
+//! Limits from the reference (§3.1).
+
+/// Maximum message body (sum over elements plus cloud custom data), in bytes. Error 80002.
+pub const MAX_BODY_BYTES: usize = 12 * 1024;
+/// Maximum entries in an @ list, @all included.
+pub const MAX_AT_USERS: usize = 30;
+/// Maximum user ID length in bytes.
+pub const MAX_USER_ID_BYTES: usize = 32;
+/// Maximum custom group ID length in bytes.
+pub const MAX_GROUP_ID_BYTES: usize = 48;
+/// Maximum recipients of `batchsendmsg`.
+pub const MAX_BATCH_RECIPIENTS: usize = 500;
+/// Default and maximum page of `getMessageList`.
+pub const HISTORY_PAGE: usize = 15;
+/// Maximum `MsgLifeTime` in seconds (7 days).
+pub const MAX_MSG_LIFETIME: u64 = 604_800;
+/// Maximum members added when a group is created.
+pub const MAX_INITIAL_MEMBERS: usize = 500;
+/// Maximum group name length in bytes.
+pub const MAX_GROUP_NAME_BYTES: usize = 30;
