@@ -169,7 +169,11 @@ pub struct LocationElem {
 pub struct RelayMsg {
     #[serde(rename = "From_Account")]
     pub from_account: String,
-    #[serde(rename = "To_Account", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "To_Account",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub to_account: Option<String>,
     #[serde(rename = "GroupId", default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
@@ -198,7 +202,11 @@ pub struct RelayElem {
     pub abstract_list: Vec<String>,
     #[serde(rename = "MsgList", default, skip_serializing_if = "Option::is_none")]
     pub msg_list: Option<Vec<RelayMsg>>,
-    #[serde(rename = "JsonMsgKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "JsonMsgKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub json_msg_key: Option<String>,
     #[serde(rename = "PbMsgKey", default, skip_serializing_if = "Option::is_none")]
     pub pb_msg_key: Option<String>,
@@ -339,10 +347,20 @@ pub fn validate_body(body: &[Element], cloud_custom_data: &str) -> Result<(), Pr
         return Err(ProtoError::InvalidBody("MsgBody has no elements".into()));
     }
     if let Some(e) = body.iter().find(|e| e.is_server_only()) {
-        return Err(ProtoError::InvalidBody(format!("{} cannot be sent by clients", e.msg_type())));
+        return Err(ProtoError::InvalidBody(format!(
+            "{} cannot be sent by clients",
+            e.msg_type()
+        )));
     }
-    if body.iter().filter(|e| matches!(e, Element::Custom(_))).count() > 1 {
-        return Err(ProtoError::InvalidBody("at most one TIMCustomElem per message".into()));
+    if body
+        .iter()
+        .filter(|e| matches!(e, Element::Custom(_)))
+        .count()
+        > 1
+    {
+        return Err(ProtoError::InvalidBody(
+            "at most one TIMCustomElem per message".into(),
+        ));
     }
     for e in body {
         if let Element::Text(t) = e {
@@ -353,20 +371,28 @@ pub fn validate_body(body: &[Element], cloud_custom_data: &str) -> Result<(), Pr
     }
     let size = body_size(body) + cloud_custom_data.len();
     if size > MAX_BODY_BYTES {
-        return Err(ProtoError::BodyTooLong { size, limit: MAX_BODY_BYTES });
+        return Err(ProtoError::BodyTooLong {
+            size,
+            limit: MAX_BODY_BYTES,
+        });
     }
     Ok(())
 }
 
 /// Size in bytes of a body as it travels: its compact JSON.
 pub fn body_size(body: &[Element]) -> usize {
-    serde_json::to_vec(body).map(|v| v.len()).unwrap_or(usize::MAX)
+    serde_json::to_vec(body)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX)
 }
 
 /// Validates an @ list (≤ 30 entries, @all included).
 pub fn validate_at_list(at: &[String]) -> Result<(), ProtoError> {
     if at.len() > MAX_AT_USERS {
-        return Err(ProtoError::TooManyAtUsers { count: at.len(), limit: MAX_AT_USERS });
+        return Err(ProtoError::TooManyAtUsers {
+            count: at.len(),
+            limit: MAX_AT_USERS,
+        });
     }
     Ok(())
 }
@@ -409,7 +435,12 @@ mod tests {
                 {"Type": 3, "Size": 10, "Width": 198, "Height": 158, "URL": "t"}]}}))
         .unwrap();
         let p = e.web_payload();
-        let urls: Vec<_> = p["imageInfoArray"].as_array().unwrap().iter().map(|i| i["url"].clone()).collect();
+        let urls: Vec<_> = p["imageInfoArray"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["url"].clone())
+            .collect();
         assert_eq!(urls, vec![json!("o"), json!("t"), json!("l")]);
     }
 
@@ -420,7 +451,10 @@ mod tests {
         let err = validate_body(&just_under, &"c".repeat(100)).unwrap_err();
         assert_eq!(err.code(), 80002);
         assert_eq!(validate_body(&[], "").unwrap_err().code(), 90002);
-        assert_eq!(validate_body(&[Element::text("")], "").unwrap_err().code(), 90002);
+        assert_eq!(
+            validate_body(&[Element::text("")], "").unwrap_err().code(),
+            90002
+        );
     }
 
     #[test]

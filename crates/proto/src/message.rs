@@ -12,7 +12,11 @@ use crate::types;
 pub struct GroupAtInfo {
     #[serde(rename = "GroupAtAllFlag", default)]
     pub at_all_flag: u32,
-    #[serde(rename = "GroupAt_Account", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "GroupAt_Account",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub account: String,
 }
 
@@ -20,9 +24,15 @@ impl GroupAtInfo {
     /// Converts a Web SDK `atUserList` entry.
     pub fn from_user(user: &str) -> Self {
         if user == types::MSG_AT_ALL {
-            GroupAtInfo { at_all_flag: 1, account: String::new() }
+            GroupAtInfo {
+                at_all_flag: 1,
+                account: String::new(),
+            }
         } else {
-            GroupAtInfo { at_all_flag: 0, account: user.to_owned() }
+            GroupAtInfo {
+                at_all_flag: 0,
+                account: user.to_owned(),
+            }
         }
     }
     /// The Web SDK `atUserList` entry.
@@ -57,7 +67,11 @@ pub struct GroupInfoOfItem {
 pub struct MsgItem {
     #[serde(rename = "From_Account")]
     pub from_account: String,
-    #[serde(rename = "To_Account", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "To_Account",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub to_account: Option<String>,
     #[serde(rename = "ToGroupId", default, skip_serializing_if = "Option::is_none")]
     pub to_group_id: Option<String>,
@@ -80,7 +94,11 @@ pub struct MsgItem {
     pub msg_key: String,
     #[serde(rename = "ClientSeq", default, skip_serializing_if = "is_zero")]
     pub client_seq: u64,
-    #[serde(rename = "MsgPriority", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "MsgPriority",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub msg_priority: String,
     #[serde(rename = "From_AccountNick", default)]
     pub from_account_nick: String,
@@ -92,13 +110,29 @@ pub struct MsgItem {
     pub msg_body: Vec<Element>,
     #[serde(rename = "GroupAtInfo", default, skip_serializing_if = "Vec::is_empty")]
     pub group_at_info: Vec<GroupAtInfo>,
-    #[serde(rename = "OnlineOnlyFlag", default, skip_serializing_if = "is_zero_u32")]
+    #[serde(
+        rename = "OnlineOnlyFlag",
+        default,
+        skip_serializing_if = "is_zero_u32"
+    )]
     pub online_only_flag: u32,
-    #[serde(rename = "SendMsgControl", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "SendMsgControl",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub send_msg_control: Vec<String>,
-    #[serde(rename = "IsNeedReadReceipt", default, skip_serializing_if = "is_zero_u32")]
+    #[serde(
+        rename = "IsNeedReadReceipt",
+        default,
+        skip_serializing_if = "is_zero_u32"
+    )]
     pub need_read_receipt: u32,
-    #[serde(rename = "SupportMessageExtension", default, skip_serializing_if = "is_zero_u32")]
+    #[serde(
+        rename = "SupportMessageExtension",
+        default,
+        skip_serializing_if = "is_zero_u32"
+    )]
     pub support_message_extension: u32,
 }
 
@@ -112,12 +146,18 @@ fn is_zero_u32(v: &u32) -> bool {
 impl MsgItem {
     /// The Web SDK message ID: `<TinyId>-<MsgClientTime>-<MsgRandom>`.
     pub fn web_id(&self) -> String {
-        format!("{}-{}-{}", self.tiny_id, self.msg_client_time, self.msg_random)
+        format!(
+            "{}-{}-{}",
+            self.tiny_id, self.msg_client_time, self.msg_random
+        )
     }
 
     /// The REST C2C message key: `<MsgSeq>_<MsgRandom>_<MsgTimeStamp>`.
     pub fn c2c_msg_key(&self) -> String {
-        format!("{}_{}_{}", self.msg_seq, self.msg_random, self.msg_time_stamp)
+        format!(
+            "{}_{}_{}",
+            self.msg_seq, self.msg_random, self.msg_time_stamp
+        )
     }
 
     pub fn is_group(&self) -> bool {
@@ -202,7 +242,11 @@ impl Message {
             Some(g) => (types::CONV_GROUP, g.clone(), format!("GROUP{g}")),
             None => {
                 let to = item.to_account.clone().unwrap_or_default();
-                let peer = if flow == "out" { to.clone() } else { item.from_account.clone() };
+                let peer = if flow == "out" {
+                    to.clone()
+                } else {
+                    item.from_account.clone()
+                };
                 (types::CONV_C2C, to, format!("C2C{peer}"))
             }
         };
@@ -225,7 +269,11 @@ impl Message {
                 item.msg_priority.clone()
             },
             sequence: item.msg_seq,
-            client_sequence: if item.client_seq != 0 { item.client_seq } else { item.msg_seq },
+            client_sequence: if item.client_seq != 0 {
+                item.client_seq
+            } else {
+                item.msg_seq
+            },
             random: item.msg_random,
             nick: item.from_account_nick.clone(),
             avatar: item.from_account_headurl.clone(),
@@ -234,7 +282,11 @@ impl Message {
             is_revoked: false,
             is_deleted: false,
             is_modified: false,
-            at_user_list: item.group_at_info.iter().map(GroupAtInfo::to_user).collect(),
+            at_user_list: item
+                .group_at_info
+                .iter()
+                .map(GroupAtInfo::to_user)
+                .collect(),
             cloud_custom_data: item.cloud_custom_data.clone(),
             need_read_receipt: item.need_read_receipt != 0,
             is_support_extension: item.support_message_extension != 0,
@@ -247,7 +299,10 @@ impl Message {
             elements: item
                 .msg_body
                 .iter()
-                .map(|e| WebElement { kind: e.msg_type().to_owned(), content: e.web_payload() })
+                .map(|e| WebElement {
+                    kind: e.msg_type().to_owned(),
+                    content: e.web_payload(),
+                })
                 .collect(),
             online_only_flag: item.online_only_flag != 0,
             is_excluded_from_unread_count: item.has_control("NoUnread"),
@@ -324,7 +379,10 @@ mod tests {
     #[test]
     fn at_info_round_trips_at_all() {
         let all = GroupAtInfo::from_user(types::MSG_AT_ALL);
-        assert_eq!(serde_json::to_value(&all).unwrap(), json!({"GroupAtAllFlag": 1}));
+        assert_eq!(
+            serde_json::to_value(&all).unwrap(),
+            json!({"GroupAtAllFlag": 1})
+        );
         assert_eq!(all.to_user(), "__kImSDK_MesssageAtALL__");
         assert_eq!(GroupAtInfo::from_user("bob").to_user(), "bob");
     }

@@ -39,7 +39,13 @@ impl UserSigClaims {
     }
 }
 
-fn content_to_sign(identifier: &str, sdkappid: u64, time: u64, expire: u64, userbuf: Option<&str>) -> String {
+fn content_to_sign(
+    identifier: &str,
+    sdkappid: u64,
+    time: u64,
+    expire: u64,
+    userbuf: Option<&str>,
+) -> String {
     let mut s = format!(
         "TLS.identifier:{identifier}\nTLS.sdkappid:{sdkappid}\nTLS.time:{time}\nTLS.expire:{expire}\n"
     );
@@ -83,7 +89,10 @@ fn subst_decode(s: &str) -> String {
 
 /// Generates a UserSig valid from `now` for `expire` seconds.
 pub fn generate(sdkappid: u64, key: &str, identifier: &str, expire: u64, now: u64) -> String {
-    let sig = hmac_base64(key, &content_to_sign(identifier, sdkappid, now, expire, None));
+    let sig = hmac_base64(
+        key,
+        &content_to_sign(identifier, sdkappid, now, expire, None),
+    );
     let doc = json!({
         "TLS.ver": "2.0",
         "TLS.identifier": identifier,
@@ -149,7 +158,10 @@ pub fn verify(
     let sig = str_field("TLS.sig")?;
     let userbuf = doc.get("TLS.userbuf").and_then(Value::as_str);
     if claims.sdkappid != sdkappid {
-        return Err(ProtoError::UserSigSdkAppIdMismatch { in_sig: claims.sdkappid, expected: sdkappid });
+        return Err(ProtoError::UserSigSdkAppIdMismatch {
+            in_sig: claims.sdkappid,
+            expected: sdkappid,
+        });
     }
     if claims.identifier != identifier {
         return Err(ProtoError::UserSigIdentifierMismatch {
@@ -157,13 +169,21 @@ pub fn verify(
             requested: identifier.to_owned(),
         });
     }
-    let content = content_to_sign(&claims.identifier, claims.sdkappid, claims.time, claims.expire, userbuf);
+    let content = content_to_sign(
+        &claims.identifier,
+        claims.sdkappid,
+        claims.time,
+        claims.expire,
+        userbuf,
+    );
     let expected = hmac_base64(key, &content);
     if !constant_time_eq(expected.as_bytes(), sig.as_bytes()) {
         return Err(ProtoError::UserSigBadSignature);
     }
     if now > claims.expires_at() {
-        return Err(ProtoError::UserSigExpired { expired_at: claims.expires_at() });
+        return Err(ProtoError::UserSigExpired {
+            expired_at: claims.expires_at(),
+        });
     }
     Ok(claims)
 }
@@ -186,7 +206,10 @@ mod tests {
     fn pinned_vector_verifies() {
         let c = verify(PINNED, APP, KEY, "alice", 1_700_000_100).unwrap();
         assert_eq!(c.expires_at(), 1_700_086_400);
-        assert_eq!(decode(PINNED).unwrap()["TLS.sig"], "jEmM879bo7ANaZxIof/2k4t1qo8AUM8Cqy6jqMi8MhM=");
+        assert_eq!(
+            decode(PINNED).unwrap()["TLS.sig"],
+            "jEmM879bo7ANaZxIof/2k4t1qo8AUM8Cqy6jqMi8MhM="
+        );
     }
 
     #[test]
@@ -196,19 +219,52 @@ mod tests {
 
     #[test]
     fn failures_have_tencent_codes() {
-        assert_eq!(verify(PINNED, APP, KEY, "alice", 1_700_086_401).unwrap_err().code(), 70001);
-        assert_eq!(verify(PINNED, APP, "wrong-key", "alice", 1_700_000_100).unwrap_err().code(), 70003);
-        assert_eq!(verify(PINNED, APP, KEY, "bob", 1_700_000_100).unwrap_err().code(), 70013);
-        assert_eq!(verify(PINNED, 1_400_000_001, KEY, "alice", 1_700_000_100).unwrap_err().code(), 70014);
+        assert_eq!(
+            verify(PINNED, APP, KEY, "alice", 1_700_086_401)
+                .unwrap_err()
+                .code(),
+            70001
+        );
+        assert_eq!(
+            verify(PINNED, APP, "wrong-key", "alice", 1_700_000_100)
+                .unwrap_err()
+                .code(),
+            70003
+        );
+        assert_eq!(
+            verify(PINNED, APP, KEY, "bob", 1_700_000_100)
+                .unwrap_err()
+                .code(),
+            70013
+        );
+        assert_eq!(
+            verify(PINNED, 1_400_000_001, KEY, "alice", 1_700_000_100)
+                .unwrap_err()
+                .code(),
+            70014
+        );
         assert_eq!(verify("", APP, KEY, "alice", 0).unwrap_err().code(), 70002);
-        assert_eq!(verify("not a sig!", APP, KEY, "alice", 0).unwrap_err().code(), 70003);
-        assert_eq!(verify(&PINNED[..40], APP, KEY, "alice", 0).unwrap_err().code(), 70003);
+        assert_eq!(
+            verify("not a sig!", APP, KEY, "alice", 0)
+                .unwrap_err()
+                .code(),
+            70003
+        );
+        assert_eq!(
+            verify(&PINNED[..40], APP, KEY, "alice", 0)
+                .unwrap_err()
+                .code(),
+            70003
+        );
     }
 
     #[test]
     fn generated_sig_matches_the_pinned_signature_and_verifies() {
         let ours = generate(APP, KEY, "alice", 86_400, 1_700_000_000);
-        assert_eq!(decode(&ours).unwrap()["TLS.sig"], decode(PINNED).unwrap()["TLS.sig"]);
+        assert_eq!(
+            decode(&ours).unwrap()["TLS.sig"],
+            decode(PINNED).unwrap()["TLS.sig"]
+        );
         assert!(verify(&ours, APP, KEY, "alice", 1_700_000_000).is_ok());
     }
 }

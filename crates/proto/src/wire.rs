@@ -59,7 +59,12 @@ impl Frame {
     pub fn request(servcmd: &str, seq: u64, body: Value) -> Frame {
         let cs = u64::from(crc32(&body));
         Frame {
-            head: Head { servcmd: servcmd.to_owned(), seq: Some(seq), cs: Some(cs), ..Head::default() },
+            head: Head {
+                servcmd: servcmd.to_owned(),
+                seq: Some(seq),
+                cs: Some(cs),
+                ..Head::default()
+            },
             body,
         }
     }
@@ -67,14 +72,24 @@ impl Frame {
     /// A reply to `request`: echoes `servcmd` and `seq` only.
     pub fn reply_to(request: &Head, body: Value) -> Frame {
         Frame {
-            head: Head { servcmd: request.servcmd.clone(), seq: request.seq, ..Head::default() },
+            head: Head {
+                servcmd: request.servcmd.clone(),
+                seq: request.seq,
+                ..Head::default()
+            },
             body,
         }
     }
 
     /// A server push.
     pub fn push(servcmd: &str, body: Value) -> Frame {
-        Frame { head: Head { servcmd: servcmd.to_owned(), ..Head::default() }, body }
+        Frame {
+            head: Head {
+                servcmd: servcmd.to_owned(),
+                ..Head::default()
+            },
+            body,
+        }
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -1,0 +1,221 @@
+//! Server settings: a TOML file, overridden by `NATTER_*` environment
+//! variables, falling back to safe local defaults.
+
+use std::fs;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use rand::Rng;
+use serde::Deserialize;
+
+/// Default SDKAppID of a local server.
+pub const DEFAULT_SDKAPPID: u64 = 1_400_000_000;
+/// Default app administrator.
+pub const DEFAULT_ADMIN: &str = "administrator";
+/// Default listen address: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// File in the data dir that keeps a generated secret key.
+pub const SECRET_KEY_FILE: &str = "secret.key";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("invalid {name}: {value:?}")]
+    Invalid { name: &'static str, value: String },
+    #[error("cannot prepare data dir {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What the TOML file may contain; every field is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub sdkappid: Option<u64>,
+    pub secret_key: Option<String>,
+    pub admin: Option<String>,
+}
+
+/// Resolved settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub sdkappid: u64,
+    pub secret_key: String,
+    pub admin: String,
+}
+
+impl Config {
+    /// Reads `file` (if any) and the environment, and prepares the data dir
+    /// (creating a secret key there when none is configured).
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let from_file = match file {
+            Some(path) => {
+                let text = fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.to_owned(),
+                    source,
+                })?
+            }
+            None => FileConfig::default(),
+        };
+        Self::resolve(from_file, |name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        })
+    }
+
+    /// Merges file settings with `env` (a lookup, so tests need not touch the process env).
+    pub fn resolve(
+        file: FileConfig,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let listen_raw = env("NATTER_LISTEN")
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen = listen_raw.parse().map_err(|_| ConfigError::Invalid {
+            name: "NATTER_LISTEN",
+            value: listen_raw.clone(),
+        })?;
+        let data_dir = env("NATTER_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+            .unwrap_or_else(default_data_dir);
+        let sdkappid = match env("NATTER_SDKAPPID") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                name: "NATTER_SDKAPPID",
+                value: v,
+            })?,
+            None => file.sdkappid.unwrap_or(DEFAULT_SDKAPPID),
+        };
+        let admin = env("NATTER_ADMIN")
+            .or(file.admin)
+            .unwrap_or_else(|| DEFAULT_ADMIN.into());
+        if natter_proto::UserId::new(admin.clone()).is_err() {
+            return Err(ConfigError::Invalid {
+                name: "NATTER_ADMIN",
+                value: admin,
+            });
+        }
+        fs::create_dir_all(&data_dir).map_err(|source| ConfigError::DataDir {
+            path: data_dir.clone(),
+            source,
+        })?;
+        let secret_key = match env("NATTER_SECRET_KEY").or(file.secret_key) {
+            Some(k) => k,
+            None => load_or_create_secret(&data_dir)?,
+        };
+        Ok(Config {
+            listen,
+            data_dir,
+            sdkappid,
+            secret_key,
+            admin,
+        })
+    }
+}
+
+/// `<user data dir>/natter/server`, or `./natter-data` when the OS has none.
+pub fn default_data_dir() -> PathBuf {
+    dirs::data_dir()
+        .map(|d| d.join("natter").join("server"))
+        .unwrap_or_else(|| PathBuf::from("natter-data"))
+}
+
+fn load_or_create_secret(data_dir: &Path) -> Result<String, ConfigError> {
+    let path = data_dir.join(SECRET_KEY_FILE);
+    if let Ok(existing) = fs::read_to_string(&path) {
+        let key = existing.trim().to_owned();
+        if !key.is_empty() {
+            return Ok(key);
+        }
+    }
+    let bytes: [u8; 32] = rand::rng().random();
+    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(&path)
+        .and_then(|mut f| f.write_all(key.as_bytes()).and_then(|_| f.sync_all()))
+        .map_err(|source| ConfigError::DataDir {
+            path: path.clone(),
+            source,
+        })?;
+    tracing::info!(path = %path.display(), "generated a new secret key");
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_and_secret_is_generated_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let data_s = data.to_string_lossy().to_string();
+        let file = FileConfig {
+            listen: Some("127.0.0.1:1".into()),
+            sdkappid: Some(5),
+            ..Default::default()
+        };
+        let env = |n: &str| match n {
+            "NATTER_LISTEN" => Some("127.0.0.1:9999".to_string()),
+            "NATTER_DATA_DIR" => Some(data_s.clone()),
+            _ => None,
+        };
+        let c = Config::resolve(file, env).unwrap();
+        assert_eq!(c.listen.port(), 9999);
+        assert_eq!(c.sdkappid, 5);
+        assert_eq!(c.admin, "administrator");
+        assert_eq!(c.secret_key.len(), 64);
+        let again = Config::resolve(FileConfig::default(), env).unwrap();
+        assert_eq!(again.secret_key, c.secret_key, "the generated key is kept");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(data.join(SECRET_KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_string_lossy().to_string();
+        let env = |n: &str| match n {
+            "NATTER_LISTEN" => Some("not an address".to_string()),
+            "NATTER_DATA_DIR" => Some(d.clone()),
+            _ => None,
+        };
+        assert!(matches!(
+            Config::resolve(FileConfig::default(), env),
+            Err(ConfigError::Invalid { .. })
+        ));
+    }
+}

@@ -1,0 +1,86 @@
+//! Helpers shared by handlers: body parsing with Tencent's codes, and the
+//! push and conversation shapes several commands use.
+
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use natter_proto::wire::{EVENT_C2C, EVENT_GROUP};
+use natter_proto::MsgItem;
+
+use crate::error::{Result, ServerError};
+use crate::state::{AppState, Caller};
+use crate::store::GroupRecord;
+
+pub use crate::auth::unix_now as now;
+
+/// Deserialises a request body; a shape error gets `code`.
+pub fn parse<T: DeserializeOwned>(body: Value, code: u32) -> Result<T> {
+    serde_json::from_value(body)
+        .map_err(|e| ServerError::bad_request(code, format!("invalid request: {e}")))
+}
+
+/// The push body for new C2C messages.
+pub fn c2c_push(items: &[&MsgItem]) -> Value {
+    json!({"EventArray": [{"Event": EVENT_C2C, "C2cMsgArray": items}]})
+}
+
+/// The push body for new group messages.
+pub fn group_push(items: &[&MsgItem]) -> Value {
+    json!({"EventArray": [{"Event": EVENT_GROUP, "GroupMsgArray": items}]})
+}
+
+/// Loads a group or fails with 10010.
+pub async fn load_group(state: &AppState, group_id: &str) -> Result<GroupRecord> {
+    state
+        .store
+        .group(group_id)
+        .await?
+        .ok_or_else(|| ServerError::GroupNotFound(group_id.to_owned()))
+}
+
+/// Fails with 10007 unless the caller is the admin or a member of the group.
+pub async fn require_member(state: &AppState, caller: &Caller, group_id: &str) -> Result<()> {
+    if caller.is_admin {
+        return Ok(());
+    }
+    let members = state.member_ids(group_id).await?;
+    if members.contains(&caller.user) {
+        Ok(())
+    } else {
+        Err(ServerError::NotGroupMember(
+            caller.user.clone(),
+            group_id.to_owned(),
+        ))
+    }
+}
+
+/// The caller's role in a group (`None` when not a member).
+pub async fn role_of(state: &AppState, group_id: &str, user: &str) -> Result<Option<String>> {
+    Ok(state
+        .store
+        .members(group_id)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user)
+        .map(|m| m.role))
+}
+
+/// A group's profile in the shape of `get_joined_group_list` / `get_group_info` items.
+pub fn group_json(g: &GroupRecord) -> Value {
+    json!({
+        "GroupId": g.group_id, "Type": g.group_type, "Name": g.name, "Owner_Account": g.owner,
+        "Introduction": g.introduction, "Notification": g.notification, "FaceUrl": g.face_url,
+        "CreateTime": g.created_at, "InfoSeq": 1, "LastInfoTime": g.created_at, "LastMsgTime": g.last_msg_time,
+        "MemberNum": g.member_count, "MaxMemberNum": g.max_members, "ApplyJoinOption": "FreeAccess",
+        "InviteJoinOption": "FreeAccess", "NextMsgSeq": g.last_seq + 1, "ShutUpAllMember": "Off",
+    })
+}
+
+/// Reads a string-or-number field as u64 (Tencent clients send both).
+pub fn u64_field(v: &Value, name: &str) -> Option<u64> {
+    match v.get(name)? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}

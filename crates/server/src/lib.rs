@@ -1,0 +1,100 @@
+//! `natter-server` as a library: the desktop app embeds it, tests start it
+//! in-process, and `main.rs` is a thin command line around [`start`].
+//!
+//! Layers, outside in: [`transport`] (HTTP and WebSocket) → [`handlers`]
+//! (one router, one file per command) → [`store`] / [`bus`] / [`sessions`].
+//! Handlers see only the `Store` and `Bus` traits.
+
+pub mod auth;
+pub mod bus;
+pub mod config;
+pub mod error;
+pub mod handlers;
+pub mod sessions;
+pub mod state;
+pub mod store;
+pub mod transport;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use config::Config;
+pub use error::ServerError;
+pub use state::AppState;
+
+use bus::LocalBus;
+use sessions::Sessions;
+use store::SqliteStore;
+
+/// Name of the SQLite database inside the data dir.
+pub const DATABASE_FILE: &str = "natter.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A running server.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// `ws://addr` — the `proxyServer` for the Web SDK and the URL for natter-sdk.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Closes every connection, stops accepting, and waits for the server to finish.
+    pub async fn shutdown(self) {
+        self.state.begin_shutdown();
+        let _ = self.task.await;
+    }
+}
+
+/// Opens the store in `config.data_dir`, binds `config.listen` and serves in the background.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    let store = Arc::new(SqliteStore::open(&config.data_dir.join(DATABASE_FILE))?);
+    let sessions = Arc::new(Sessions::new());
+    let bus = Arc::new(LocalBus::new(sessions.clone()));
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let state = Arc::new(AppState::new(config, store, sessions, bus));
+    let app = transport::router(state.clone());
+    let mut stop = state.shutdown_signal();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop.changed().await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+    });
+    tracing::info!(%addr, sdkappid = state.config.sdkappid, data_dir = %state.config.data_dir.display(), "natter-server listening");
+    Ok(RunningServer { addr, state, task })
+}

@@ -1,0 +1,152 @@
+//! Shared state built once at start-up and handed to every transport.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use natter_proto::wire::Frame;
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::auth::Auth;
+use crate::bus::{Bus, Delivery};
+use crate::config::Config;
+use crate::error::{Result, ServerError};
+use crate::sessions::{ConnId, Outbound, Sessions};
+use crate::store::Store;
+
+/// Who is calling a handler.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The user ID (for REST calls, the admin identifier).
+    pub user: String,
+    /// True for the app administrator (REST calls).
+    pub is_admin: bool,
+    /// The WebSocket connection the call came on, if any.
+    pub conn: Option<ConnId>,
+}
+
+impl Caller {
+    pub fn admin(user: &str) -> Self {
+        Caller {
+            user: user.to_owned(),
+            is_admin: true,
+            conn: None,
+        }
+    }
+    pub fn user(user: &str, conn: Option<ConnId>) -> Self {
+        Caller {
+            user: user.to_owned(),
+            is_admin: false,
+            conn,
+        }
+    }
+    /// Fails with 60010 unless the caller is the administrator.
+    pub fn require_admin(&self) -> Result<()> {
+        if self.is_admin {
+            Ok(())
+        } else {
+            Err(ServerError::NotAdmin)
+        }
+    }
+}
+
+pub struct AppState {
+    pub config: Config,
+    pub auth: Auth,
+    pub store: Arc<dyn Store>,
+    pub sessions: Arc<Sessions>,
+    pub bus: Arc<dyn Bus>,
+    /// Member lists for fan-out, filled on first use and dropped on change.
+    members_cache: RwLock<HashMap<String, Arc<[String]>>>,
+    next_inst_id: AtomicU64,
+    shutdown: watch::Sender<bool>,
+}
+
+impl AppState {
+    pub fn new(
+        config: Config,
+        store: Arc<dyn Store>,
+        sessions: Arc<Sessions>,
+        bus: Arc<dyn Bus>,
+    ) -> Self {
+        let auth = Auth::new(config.sdkappid, config.secret_key.clone());
+        AppState {
+            config,
+            auth,
+            store,
+            sessions,
+            bus,
+            members_cache: RwLock::new(HashMap::new()),
+            next_inst_id: AtomicU64::new(1),
+            shutdown: watch::Sender::new(false),
+        }
+    }
+
+    /// Resolves (changes) when the server starts shutting down.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// Tells every connection to close.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// A fresh, non-zero instance id for a login.
+    pub fn next_inst_id(&self) -> u64 {
+        self.next_inst_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The user IDs of a group's members (cached).
+    pub async fn member_ids(&self, group_id: &str) -> Result<Arc<[String]>> {
+        if let Some(hit) = self
+            .members_cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(group_id)
+        {
+            return Ok(hit.clone());
+        }
+        let ids: Arc<[String]> = self
+            .store
+            .members(group_id)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        self.members_cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(group_id.to_owned(), ids.clone());
+        Ok(ids)
+    }
+
+    /// Forgets a cached member list after membership changed.
+    pub fn members_changed(&self, group_id: &str) {
+        self.members_cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(group_id);
+    }
+
+    /// Encodes a push once and delivers it to `users`' sessions except `except`.
+    pub fn push(&self, users: Arc<[String]>, except: Option<ConnId>, servcmd: &str, body: Value) {
+        let bytes = Bytes::from(Frame::push(servcmd, body).to_bytes());
+        self.bus.publish(Delivery {
+            users,
+            except,
+            out: Outbound::Frame(bytes),
+        });
+    }
+
+    /// Closes all sessions of `users` with the WebSocket close `code`.
+    pub fn close_sessions(&self, users: Arc<[String]>, code: u16) {
+        self.bus.publish(Delivery {
+            users,
+            except: None,
+            out: Outbound::Close(code),
+        });
+    }
+}

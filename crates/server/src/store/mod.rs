@@ -1,0 +1,235 @@
+//! Storage. Handlers talk to the [`Store`] trait only, so the SQLite
+//! implementation (the embedded default) and a PostgreSQL one can be swapped
+//! without touching them.
+//!
+//! Contract shared by every implementation:
+//! * a write method returns only after its effect is durable (committed and
+//!   synced), so a reply sent after it survives a crash;
+//! * `store_c2c` / `store_group` are idempotent: the same sender, `MsgRandom`
+//!   and client sequence again returns the first stored message with
+//!   `duplicate = true` and stores nothing;
+//! * group sequences start at 1 per group and have no gaps for stored messages.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use natter_proto::MsgItem;
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the storage writer has stopped")]
+    WriterGone,
+    #[error("group {0} does not exist")]
+    NoSuchGroup(String),
+    #[error("group {0} already exists")]
+    GroupExists(String),
+}
+
+impl From<r2d2_sqlite::rusqlite::Error> for StoreError {
+    fn from(e: r2d2_sqlite::rusqlite::Error) -> Self {
+        StoreError::Db(e.to_string())
+    }
+}
+impl From<r2d2::Error> for StoreError {
+    fn from(e: r2d2::Error) -> Self {
+        StoreError::Db(e.to_string())
+    }
+}
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub user_id: String,
+    /// Numeric user id the Web SDK puts first in message IDs.
+    pub tiny_id: u64,
+    pub nick: String,
+    pub face_url: String,
+}
+
+/// A group's profile and counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRecord {
+    pub group_id: String,
+    /// `Private`, `Public` or `ChatRoom` (Tencent's strings).
+    pub group_type: String,
+    pub name: String,
+    pub owner: String,
+    pub introduction: String,
+    pub notification: String,
+    pub face_url: String,
+    pub max_members: u32,
+    pub created_at: u64,
+    /// Sequence of the newest stored message (0 = none).
+    pub last_seq: u64,
+    pub last_msg_time: u64,
+    pub member_count: u32,
+}
+
+/// A member of a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRecord {
+    pub user_id: String,
+    pub role: String,
+    pub join_time: u64,
+    /// The member has read up to this sequence.
+    pub read_seq: u64,
+}
+
+/// Result of storing a message.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The stored message (with server time and, for groups, its sequence).
+    pub item: MsgItem,
+    /// True when this was a resend of an already stored message.
+    pub duplicate: bool,
+}
+
+/// Position in a user's stream of messages, carried in the `openim.getmsg` cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncCursor {
+    pub c2c: i64,
+    pub group: i64,
+}
+
+impl SyncCursor {
+    /// The opaque cookie text (never empty: the Web SDK drops empty cookies).
+    pub fn to_cookie(self) -> String {
+        format!("n1.{}.{}", self.c2c, self.group)
+    }
+    pub fn from_cookie(cookie: &str) -> Option<SyncCursor> {
+        let mut parts = cookie.strip_prefix("n1.")?.split('.');
+        let c2c = parts.next()?.parse().ok()?;
+        let group = parts.next()?.parse().ok()?;
+        if parts.next().is_some() || c2c < 0 || group < 0 {
+            return None;
+        }
+        Some(SyncCursor { c2c, group })
+    }
+}
+
+/// Messages after a cursor, oldest first.
+#[derive(Debug, Clone)]
+pub struct SyncBatch {
+    pub items: Vec<MsgItem>,
+    pub cursor: SyncCursor,
+    pub complete: bool,
+}
+
+/// One page of C2C history, oldest first.
+#[derive(Debug, Clone)]
+pub struct C2cPage {
+    pub items: Vec<MsgItem>,
+    pub complete: bool,
+}
+
+/// A user's one-to-one conversation.
+#[derive(Debug, Clone)]
+pub struct C2cConversation {
+    pub peer: String,
+    pub last: Option<MsgItem>,
+    pub unread: u64,
+    /// Time up to which the peer has read my messages.
+    pub peer_read_time: u64,
+}
+
+/// A user's group conversation.
+#[derive(Debug, Clone)]
+pub struct GroupConversation {
+    pub group: GroupRecord,
+    pub last: Option<MsgItem>,
+    pub unread: u64,
+    pub read_seq: u64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Returns the account, creating it if it does not exist (a valid UserSig logs anyone in).
+    async fn ensure_user(&self, user: &str) -> StoreResult<UserRecord>;
+    /// Creates or updates an account's profile.
+    async fn import_account(
+        &self,
+        user: &str,
+        nick: &str,
+        face_url: &str,
+    ) -> StoreResult<UserRecord>;
+    /// The accounts among `users` that exist.
+    async fn get_users(&self, users: &[String]) -> StoreResult<Vec<UserRecord>>;
+    async fn delete_accounts(&self, users: &[String]) -> StoreResult<()>;
+    /// Sets an account's password hash; with `create_only` fails (returns false) if one exists.
+    async fn set_password(&self, user: &str, hash: &str, create_only: bool) -> StoreResult<bool>;
+    async fn password_hash(&self, user: &str) -> StoreResult<Option<String>>;
+
+    /// Stores a C2C message (idempotent) and updates both conversations.
+    async fn store_c2c(&self, item: MsgItem) -> StoreResult<Sent>;
+    /// History between `owner` and `peer`, newest page first; `before` is a
+    /// `MsgKey` cursor from an earlier page.
+    async fn c2c_history(
+        &self,
+        owner: &str,
+        peer: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<C2cPage>;
+    async fn c2c_conversations(&self, user: &str) -> StoreResult<Vec<C2cConversation>>;
+    async fn set_c2c_read(&self, user: &str, peer: &str, time: u64) -> StoreResult<()>;
+
+    async fn create_group(&self, group: GroupRecord, members: Vec<MemberRecord>)
+        -> StoreResult<()>;
+    async fn group(&self, group_id: &str) -> StoreResult<Option<GroupRecord>>;
+    async fn members(&self, group_id: &str) -> StoreResult<Vec<MemberRecord>>;
+    /// Adds members; returns the user IDs that were already members.
+    async fn add_members(
+        &self,
+        group_id: &str,
+        members: Vec<MemberRecord>,
+    ) -> StoreResult<Vec<String>>;
+    async fn remove_members(&self, group_id: &str, users: &[String]) -> StoreResult<()>;
+    async fn destroy_group(&self, group_id: &str) -> StoreResult<()>;
+    async fn joined_groups(&self, user: &str) -> StoreResult<Vec<(GroupRecord, MemberRecord)>>;
+    /// Group IDs in creation order, after `after`.
+    async fn list_groups(&self, after: u64, limit: usize) -> StoreResult<(Vec<String>, u64)>;
+    /// Stores a group message (idempotent), assigning the next group sequence.
+    async fn store_group(&self, item: MsgItem) -> StoreResult<Sent>;
+    /// Group history, newest first, with `MsgSeq <= max_seq`.
+    async fn group_history(
+        &self,
+        group_id: &str,
+        max_seq: Option<u64>,
+        limit: usize,
+    ) -> StoreResult<Vec<MsgItem>>;
+    async fn group_conversations(&self, user: &str) -> StoreResult<Vec<GroupConversation>>;
+    async fn set_group_read(&self, user: &str, group_id: &str, seq: u64) -> StoreResult<()>;
+
+    /// Messages for `user` after `cursor`, oldest first.
+    async fn sync(&self, user: &str, cursor: SyncCursor, limit: usize) -> StoreResult<SyncBatch>;
+    /// The cursor of the newest stored message.
+    async fn sync_head(&self) -> StoreResult<SyncCursor>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_round_trip_and_rejects_garbage() {
+        let c = SyncCursor { c2c: 12, group: 40 };
+        assert_eq!(SyncCursor::from_cookie(&c.to_cookie()), Some(c));
+        assert!(!SyncCursor::default().to_cookie().is_empty());
+        for bad in ["", "n1.", "n1.1", "n1.1.2.3", "x.1.2", "n1.-1.2", "n1.a.b"] {
+            assert_eq!(SyncCursor::from_cookie(bad), None, "{bad}");
+        }
+    }
+}
