@@ -9,12 +9,19 @@ use thiserror::Error;
 /// Named Tencent error codes.
 pub mod codes {
     // Web SDK client-side codes.
+    pub const NO_IDENTIFIER: u32 = 2002;
+    pub const NO_USERSIG: u32 = 2003;
+    pub const NO_TINYID: u32 = 2022;
+    pub const NO_A2KEY: u32 = 2023;
+    pub const REPEAT_LOGIN: u32 = 2025;
     pub const MESSAGE_SEND_FAIL: u32 = 2100;
+    pub const MSG_INSTANCE_REQUIRED: u32 = 2105;
     pub const INVALID_CONVERSATION: u32 = 2106;
-    pub const INVALID_PARAMETER: u32 = 2110;
-    pub const NO_NETWORK: u32 = 2800;
+    pub const CONV_NOT_FOUND: u32 = 2500;
+    pub const INVALID_CONV_ID: u32 = 2503;
     pub const NETWORK_ERROR: u32 = 2800;
     pub const NETWORK_TIMEOUT: u32 = 2801;
+    pub const NO_NETWORK: u32 = 2805;
     pub const UNCAUGHT_ERROR: u32 = 2903;
     pub const SDK_IS_NOT_READY: u32 = 2999;
     pub const USER_NOT_LOGGED_IN: u32 = 2024;
@@ -118,7 +125,7 @@ impl ProtoError {
             ProtoError::TooManyAtUsers { .. } => GROUP_INVALID_PARAMETER,
             ProtoError::InvalidUserId(_) => INVALID_IDENTIFIER,
             ProtoError::InvalidGroupId(_) => GROUP_INVALID_ID,
-            ProtoError::InvalidConversationId(_) => INVALID_PARAMETER,
+            ProtoError::InvalidConversationId(_) => INVALID_CONV_ID,
             ProtoError::SystemConversation => INVALID_CONVERSATION,
             ProtoError::UserSigEmpty => USERSIG_EMPTY,
             ProtoError::UserSigMalformed(_) | ProtoError::UserSigBadSignature => USERSIG_INVALID,
