@@ -56,7 +56,10 @@ impl TestServer {
 }
 
 pub fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
 }
 
 /// A UserSig for `user` signed with the test key.
@@ -75,12 +78,22 @@ impl Client {
     pub async fn login(url: &str, user: &str) -> Client {
         let chat = Chat::create(ChatOptions::new(url, SDKAPPID));
         let events = chat.events();
-        chat.login(user, &sig(user)).await.unwrap_or_else(|e| panic!("{user} logs in: {e}"));
-        Client { chat, events, user: user.to_owned() }
+        chat.login(user, &sig(user))
+            .await
+            .unwrap_or_else(|e| panic!("{user} logs in: {e}"));
+        Client {
+            chat,
+            events,
+            user: user.to_owned(),
+        }
     }
 
     /// Waits for the first event that `pick` maps to `Some`.
-    pub async fn wait_for<T>(&mut self, what: &str, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
+    pub async fn wait_for<T>(
+        &mut self,
+        what: &str,
+        mut pick: impl FnMut(&Event) -> Option<T>,
+    ) -> T {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -90,7 +103,9 @@ impl Client {
                         return v;
                     }
                 }
-                Ok(Err(broadcast::error::RecvError::Lagged(n))) => panic!("{}: lost {n} events", self.user),
+                Ok(Err(broadcast::error::RecvError::Lagged(n))) => {
+                    panic!("{}: lost {n} events", self.user)
+                }
                 Ok(Err(e)) => panic!("{}: event stream ended: {e}", self.user),
                 Err(_) => panic!("{}: timed out waiting for {what}", self.user),
             }
@@ -119,7 +134,9 @@ impl Client {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match tokio::time::timeout(left, self.events.recv()).await {
                 Err(_) => return,
-                Ok(Ok(Event::MessageReceived(m))) => panic!("{}: unexpected messages {m:?}", self.user),
+                Ok(Ok(Event::MessageReceived(m))) => {
+                    panic!("{}: unexpected messages {m:?}", self.user)
+                }
                 Ok(_) => {}
             }
         }
@@ -150,7 +167,11 @@ impl Proxy {
                 l2.lock().expect("links").push(link);
             }
         });
-        Proxy { addr, links, accept }
+        Proxy {
+            addr,
+            links,
+            accept,
+        }
     }
 
     pub fn ws_url(&self) -> String {

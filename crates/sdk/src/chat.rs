@@ -32,7 +32,11 @@ pub struct ChatOptions {
 
 impl ChatOptions {
     pub fn new(server_url: impl Into<String>, sdkappid: u64) -> Self {
-        ChatOptions { server_url: server_url.into(), sdkappid, request_timeout: Duration::from_secs(15) }
+        ChatOptions {
+            server_url: server_url.into(),
+            sdkappid,
+            request_timeout: Duration::from_secs(15),
+        }
     }
 }
 
@@ -94,7 +98,10 @@ pub struct Chat {
 }
 
 fn local_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// `ws(s)://host[:port]` from any accepted server URL.
@@ -126,7 +133,10 @@ impl Chat {
             inner: Arc::new(Inner {
                 options,
                 events,
-                state: Mutex::new(State { client_seq: first_client_seq(), ..State::default() }),
+                state: Mutex::new(State {
+                    client_seq: first_client_seq(),
+                    ..State::default()
+                }),
                 conn: Mutex::new(None),
             }),
         }
@@ -146,7 +156,12 @@ impl Chat {
     }
 
     fn conn(&self) -> Result<Arc<Connection>> {
-        self.inner.conn.lock().unwrap_or_else(|p| p.into_inner()).clone().ok_or(SdkError::NotLoggedIn)
+        self.inner
+            .conn
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or(SdkError::NotLoggedIn)
     }
 
     /// The logged-in user ID, if any.
@@ -164,7 +179,9 @@ impl Chat {
     }
 
     async fn request(&self, servcmd: &str, body: Value) -> Result<Value> {
-        self.conn()?.request(servcmd, body, self.inner.options.request_timeout, false).await
+        self.conn()?
+            .request(servcmd, body, self.inner.options.request_timeout, false)
+            .await
     }
 
     /// Logs in with a UserSig; resolves after `SdkReady`.
@@ -221,11 +238,30 @@ impl Chat {
     /// `im_open_status.wslogin`; stores A2Key/TinyId for later frames.
     async fn wslogin(&self, conn: &Connection, user_id: &str) -> Result<()> {
         let body = json!({"State": "Online", "is_web_uniapp": 0, "InstType": 0, "CustomInfo": ""});
-        let reply = conn.request("im_open_status.wslogin", body, self.inner.options.request_timeout, true).await?;
-        let bad = |reason: &str| SdkError::BadReply { servcmd: "im_open_status.wslogin".into(), reason: reason.into() };
-        let a2 = reply.get("A2Key").and_then(Value::as_str).ok_or_else(|| bad("A2Key missing"))?;
-        let tiny = reply.get("TinyId").and_then(Value::as_str).ok_or_else(|| bad("TinyId missing"))?;
-        let server_time = reply.get("TimeStamp").and_then(Value::as_i64).unwrap_or_else(local_now);
+        let reply = conn
+            .request(
+                "im_open_status.wslogin",
+                body,
+                self.inner.options.request_timeout,
+                true,
+            )
+            .await?;
+        let bad = |reason: &str| SdkError::BadReply {
+            servcmd: "im_open_status.wslogin".into(),
+            reason: reason.into(),
+        };
+        let a2 = reply
+            .get("A2Key")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("A2Key missing"))?;
+        let tiny = reply
+            .get("TinyId")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("TinyId missing"))?;
+        let server_time = reply
+            .get("TimeStamp")
+            .and_then(Value::as_i64)
+            .unwrap_or_else(local_now);
         {
             let mut auth = conn.auth.lock().unwrap_or_else(|p| p.into_inner());
             auth.a2 = Some(a2.to_owned());
@@ -243,36 +279,80 @@ impl Chat {
 
     /// After the first login: the sync position and the conversation list.
     async fn initial_sync(&self) -> Result<()> {
-        let reply = self.request("openim.getmsg", json!({"Cookie": "", "SyncFlag": 0, "IsOnlineSync": 0})).await?;
-        let cookie = reply.get("Cookie").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let reply = self
+            .request(
+                "openim.getmsg",
+                json!({"Cookie": "", "SyncFlag": 0, "IsOnlineSync": 0}),
+            )
+            .await?;
+        let cookie = reply
+            .get("Cookie")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         self.state().cookie = cookie;
         self.refresh_conversations().await
     }
 
     /// Reloads the conversation list from the server.
     pub async fn refresh_conversations(&self) -> Result<()> {
-        let reply = self.request("recentcontact.page_get", json!({"StartIndex": 0, "OrderType": 1})).await?;
+        let reply = self
+            .request(
+                "recentcontact.page_get",
+                json!({"StartIndex": 0, "OrderType": 1}),
+            )
+            .await?;
         let me = self.login_user().unwrap_or_default();
-        let items = reply.get("SessionItem").and_then(Value::as_array).cloned().unwrap_or_default();
+        let items = reply
+            .get("SessionItem")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let mut conversations = HashMap::new();
         for it in items {
             let kind = it.get("Type").and_then(Value::as_u64).unwrap_or(0);
             let id = match kind {
-                1 => format!("C2C{}", it.get("To_Account").and_then(Value::as_str).unwrap_or_default()),
-                2 => format!("GROUP{}", it.get("ToAccount").and_then(Value::as_str).unwrap_or_default()),
+                1 => format!(
+                    "C2C{}",
+                    it.get("To_Account")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                ),
+                2 => format!(
+                    "GROUP{}",
+                    it.get("ToAccount")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                ),
                 _ => continue,
             };
             let mut c = Conversation::new(&id);
             if let Some(last) = it.get("NatterLastMsg").filter(|v| !v.is_null()) {
                 if let Ok(item) = serde_json::from_value::<MsgItem>(last.clone()) {
-                    c.last_message = Some(crate::conversation::LastMessage::from_message(&Message::from_item(&item, &me)));
+                    c.last_message = Some(crate::conversation::LastMessage::from_message(
+                        &Message::from_item(&item, &me),
+                    ));
                 }
             }
-            c.unread_count = it.get("UnreadMsgCount").and_then(Value::as_u64).unwrap_or(0);
-            c.peer_read_time = it.get("C2cPeerReadTime").and_then(Value::as_u64).unwrap_or(0);
+            c.unread_count = it
+                .get("UnreadMsgCount")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            c.peer_read_time = it
+                .get("C2cPeerReadTime")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
             if let Some(g) = c.group_profile.as_mut() {
-                g.name = it.get("GroupName").and_then(Value::as_str).unwrap_or(&g.group_id).to_owned();
-                g.kind = it.get("GroupType").and_then(Value::as_str).unwrap_or_default().to_owned();
+                g.name = it
+                    .get("GroupName")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&g.group_id)
+                    .to_owned();
+                g.kind = it
+                    .get("GroupType")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
             }
             conversations.insert(id, c);
         }
@@ -299,7 +379,9 @@ impl Chat {
                             self.kicked(KickReason::UserSigExpired);
                             break;
                         }
-                        Err(e) => tracing::warn!(error = %e, "re-login failed; will retry on the next connection"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "re-login failed; will retry on the next connection")
+                        }
                     }
                 }
             }
@@ -310,7 +392,13 @@ impl Chat {
     async fn resync(&self) {
         loop {
             let cookie = self.state().cookie.clone();
-            let reply = match self.request("openim.getmsg", json!({"Cookie": cookie, "SyncFlag": 0, "IsOnlineSync": 1})).await {
+            let reply = match self
+                .request(
+                    "openim.getmsg",
+                    json!({"Cookie": cookie, "SyncFlag": 0, "IsOnlineSync": 1}),
+                )
+                .await
+            {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "sync after reconnect failed");
@@ -321,7 +409,11 @@ impl Chat {
                 .get("MsgList")
                 .and_then(|v| serde_json::from_value(v.clone()).ok())
                 .unwrap_or_default();
-            if let Some(c) = reply.get("Cookie").and_then(Value::as_str).filter(|c| !c.is_empty()) {
+            if let Some(c) = reply
+                .get("Cookie")
+                .and_then(Value::as_str)
+                .filter(|c| !c.is_empty())
+            {
                 self.state().cookie = c.to_owned();
             }
             self.deliver(items);
@@ -334,19 +426,29 @@ impl Chat {
     fn on_push(&self, frame: wire::Frame) {
         match frame.head.servcmd.as_str() {
             wire::PUSH_MSG => {
-                let events = frame.body.get("EventArray").and_then(Value::as_array).cloned().unwrap_or_default();
+                let events = frame
+                    .body
+                    .get("EventArray")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 for ev in events {
                     for key in ["C2cMsgArray", "GroupMsgArray"] {
                         if let Some(arr) = ev.get(key) {
                             match serde_json::from_value::<Vec<MsgItem>>(arr.clone()) {
                                 Ok(items) => self.deliver(items),
-                                Err(e) => tracing::warn!(error = %e, "dropping an unreadable message push"),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "dropping an unreadable message push")
+                                }
                             }
                         }
                     }
                     if let Some(kicks) = ev.get("C2cNotifyMsgArray").and_then(Value::as_array) {
                         for k in kicks {
-                            if let Some(t) = k.pointer("/KickoutMsgNotify/KickType").and_then(Value::as_u64) {
+                            if let Some(t) = k
+                                .pointer("/KickoutMsgNotify/KickType")
+                                .and_then(Value::as_u64)
+                            {
                                 self.kicked(KickReason::from_kick_type(t));
                                 return;
                             }
@@ -378,8 +480,13 @@ impl Chat {
                 if !st.seen.insert(m.id.clone()) {
                     continue;
                 }
-                let conv = st.conversations.entry(m.conversation_id.clone()).or_insert_with(|| Conversation::new(&m.conversation_id));
-                if let (Some(g), Some(info)) = (conv.group_profile.as_mut(), item.group_info.as_ref()) {
+                let conv = st
+                    .conversations
+                    .entry(m.conversation_id.clone())
+                    .or_insert_with(|| Conversation::new(&m.conversation_id));
+                if let (Some(g), Some(info)) =
+                    (conv.group_profile.as_mut(), item.group_info.as_ref())
+                {
                     g.kind = info.group_type.clone();
                 }
                 conv.apply(&m, &me);
@@ -402,7 +509,11 @@ impl Chat {
 
     fn conversation_snapshot(&self) -> Vec<Conversation> {
         let mut list: Vec<Conversation> = self.state().conversations.values().cloned().collect();
-        list.sort_by(|a, b| b.last_time().cmp(&a.last_time()).then_with(|| a.conversation_id.cmp(&b.conversation_id)));
+        list.sort_by(|a, b| {
+            b.last_time()
+                .cmp(&a.last_time())
+                .then_with(|| a.conversation_id.cmp(&b.conversation_id))
+        });
         list
     }
 
@@ -412,14 +523,22 @@ impl Chat {
     }
 
     fn shutdown(&self) {
-        let conn = self.inner.conn.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let conn = self
+            .inner
+            .conn
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(c) = conn {
             c.stop();
         }
         let was_ready = {
             let mut st = self.state();
             let was = st.ready;
-            *st = State { client_seq: st.client_seq, ..State::default() };
+            *st = State {
+                client_seq: st.client_seq,
+                ..State::default()
+            };
             was
         };
         if was_ready {
@@ -432,21 +551,43 @@ impl Chat {
     pub async fn logout(&self) -> Result<()> {
         let conn = self.conn()?;
         // The answer does not matter: the session ends either way.
-        let _ = conn.request("im_open_status.wslogout", json!({"wslogout_type": 0}), Duration::from_secs(3), false).await;
+        let _ = conn
+            .request(
+                "im_open_status.wslogout",
+                json!({"wslogout_type": 0}),
+                Duration::from_secs(3),
+                false,
+            )
+            .await;
         self.shutdown();
         Ok(())
     }
 
     /// Creates a text message (`createTextMessage`).
-    pub fn create_text_message(&self, to: &str, conversation_type: &str, text: &str) -> Result<Message> {
+    pub fn create_text_message(
+        &self,
+        to: &str,
+        conversation_type: &str,
+        text: &str,
+    ) -> Result<Message> {
         self.create_message(to, conversation_type, vec![Element::text(text)], Vec::new())
     }
 
     /// Creates a text message with @-mentions (`createTextAtMessage`), groups only.
     /// `at_user_list` may contain [`types::MSG_AT_ALL`] for @all.
-    pub fn create_text_at_message(&self, to: &str, text: &str, at_user_list: &[String]) -> Result<Message> {
+    pub fn create_text_at_message(
+        &self,
+        to: &str,
+        text: &str,
+        at_user_list: &[String],
+    ) -> Result<Message> {
         validate_at_list(at_user_list)?;
-        self.create_message(to, types::CONV_GROUP, vec![Element::text(text)], at_user_list.to_vec())
+        self.create_message(
+            to,
+            types::CONV_GROUP,
+            vec![Element::text(text)],
+            at_user_list.to_vec(),
+        )
     }
 
     /// Creates a message of any elements (custom, face, location … bodies).
@@ -458,7 +599,9 @@ impl Chat {
         at_user_list: Vec<String>,
     ) -> Result<Message> {
         let conversation_id = match conversation_type {
-            types::CONV_C2C if to == SYSTEM_CONVERSATION => return Err(natter_proto::ProtoError::SystemConversation.into()),
+            types::CONV_C2C if to == SYSTEM_CONVERSATION => {
+                return Err(natter_proto::ProtoError::SystemConversation.into())
+            }
             types::CONV_C2C => ConversationId::C2c(natter_proto::UserId::new(to)?),
             types::CONV_GROUP => ConversationId::Group(natter_proto::GroupId::new(to)?),
             _ => return Err(natter_proto::ProtoError::SystemConversation.into()),
@@ -478,7 +621,11 @@ impl Chat {
             to_account: (conversation_type == types::CONV_C2C).then(|| to.to_owned()),
             to_group_id: (conversation_type == types::CONV_GROUP).then(|| to.to_owned()),
             group_info: None,
-            msg_seq: if conversation_type == types::CONV_C2C { client_seq } else { 0 },
+            msg_seq: if conversation_type == types::CONV_C2C {
+                client_seq
+            } else {
+                0
+            },
             msg_random: random,
             msg_time_stamp: now,
             msg_client_time: now,
@@ -490,7 +637,10 @@ impl Chat {
             from_account_headurl: String::new(),
             cloud_custom_data: String::new(),
             msg_body: elements.clone(),
-            group_at_info: at_user_list.iter().map(|u| WireAtInfo::from_user(u)).collect(),
+            group_at_info: at_user_list
+                .iter()
+                .map(|u| WireAtInfo::from_user(u))
+                .collect(),
             online_only_flag: 0,
             send_msg_control: Vec::new(),
             need_read_receipt: 0,
@@ -499,7 +649,13 @@ impl Chat {
         let mut m = Message::from_item(&item, &me);
         m.status = status::UNSEND.to_owned();
         m.conversation_id = conversation_id.to_string();
-        st.outbox.insert(m.id.clone(), Outgoing { elements, at_user_list });
+        st.outbox.insert(
+            m.id.clone(),
+            Outgoing {
+                elements,
+                at_user_list,
+            },
+        );
         Ok(m)
     }
 
@@ -510,7 +666,10 @@ impl Chat {
     pub async fn send_message(&self, message: &mut Message, options: &SendOptions) -> Result<()> {
         let (elements, at_user_list) = {
             let st = self.state();
-            let out = st.outbox.get(&message.id).ok_or(SdkError::NotAnSdkMessage)?;
+            let out = st
+                .outbox
+                .get(&message.id)
+                .ok_or(SdkError::NotAnSdkMessage)?;
             (out.elements.clone(), out.at_user_list.clone())
         };
         validate_body(&elements, &message.cloud_custom_data)?;
@@ -533,7 +692,8 @@ impl Chat {
             if !options.online_user_only {
                 body["SendMsgControl"] = json!(control);
             }
-            self.request("group_open_http_svc.send_group_msg", body).await
+            self.request("group_open_http_svc.send_group_msg", body)
+                .await
         } else {
             let mut body = json!({
                 "To_Account": message.to, "MsgSeq": message.client_sequence, "MsgRandom": message.random,
@@ -583,9 +743,15 @@ impl Chat {
 
     /// A page of history (`getMessageList`): newest page first, 15 a page,
     /// each page oldest first. Pass `next_req_message_id` from the previous page.
-    pub async fn get_message_list(&self, conversation_id: &str, next_req_message_id: Option<&str>) -> Result<MessageListPage> {
+    pub async fn get_message_list(
+        &self,
+        conversation_id: &str,
+        next_req_message_id: Option<&str>,
+    ) -> Result<MessageListPage> {
         let me = self.login_user().ok_or(SdkError::NotLoggedIn)?;
-        let cursor = next_req_message_id.filter(|c| !c.is_empty()).map(|id| self.state().cursors.get(id).cloned().unwrap_or_default());
+        let cursor = next_req_message_id
+            .filter(|c| !c.is_empty())
+            .map(|id| self.state().cursors.get(id).cloned().unwrap_or_default());
         match ConversationId::parse(conversation_id)? {
             ConversationId::C2c(peer) => {
                 let reply = self
@@ -595,31 +761,63 @@ impl Chat {
                 let items: Vec<MsgItem> = parse_list(&reply, "MsgList", "openim.getroammsg")?;
                 let complete = reply.get("Complete").and_then(Value::as_u64) == Some(1);
                 let list: Vec<Message> = items.iter().map(|i| Message::from_item(i, &me)).collect();
-                let next = if complete { String::new() } else { list.first().map(|m| m.id.clone()).unwrap_or_default() };
+                let next = if complete {
+                    String::new()
+                } else {
+                    list.first().map(|m| m.id.clone()).unwrap_or_default()
+                };
                 if !next.is_empty() {
-                    let key = reply.get("MsgKey").and_then(Value::as_str).unwrap_or_default().to_owned();
+                    let key = reply
+                        .get("MsgKey")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
                     self.state().cursors.insert(next.clone(), key);
                 }
-                Ok(MessageListPage { message_list: list, is_completed: next.is_empty(), next_req_message_id: next })
+                Ok(MessageListPage {
+                    message_list: list,
+                    is_completed: next.is_empty(),
+                    next_req_message_id: next,
+                })
             }
             ConversationId::Group(group) => {
                 let req_seq: u64 = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
                 let reply = self
-                    .request("group_open_http_svc.group_msg_get", json!({"GroupId": group.as_str(),
-                        "ReqMsgNumber": PAGE_SIZE, "ReqMsgSeq": req_seq, "WithRecalledMsg": 1}))
+                    .request(
+                        "group_open_http_svc.group_msg_get",
+                        json!({"GroupId": group.as_str(),
+                        "ReqMsgNumber": PAGE_SIZE, "ReqMsgSeq": req_seq, "WithRecalledMsg": 1}),
+                    )
                     .await?;
-                let mut items: Vec<MsgItem> = parse_list(&reply, "RspMsgList", "group_open_http_svc.group_msg_get")?;
+                let mut items: Vec<MsgItem> =
+                    parse_list(&reply, "RspMsgList", "group_open_http_svc.group_msg_get")?;
                 items.reverse();
-                let next_seq = reply.get("NextReqMsgSeq").and_then(Value::as_u64).unwrap_or(0);
-                let finished = reply.get("IsFinished").and_then(Value::as_u64) == Some(2) || next_seq < 1;
+                let next_seq = reply
+                    .get("NextReqMsgSeq")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                let finished =
+                    reply.get("IsFinished").and_then(Value::as_u64) == Some(2) || next_seq < 1;
                 let list: Vec<Message> = items.iter().map(|i| Message::from_item(i, &me)).collect();
-                let next = if finished { String::new() } else { next_seq.to_string() };
+                let next = if finished {
+                    String::new()
+                } else {
+                    next_seq.to_string()
+                };
                 if !next.is_empty() {
                     self.state().cursors.insert(next.clone(), next.clone());
                 }
-                Ok(MessageListPage { message_list: list, is_completed: finished, next_req_message_id: next })
+                Ok(MessageListPage {
+                    message_list: list,
+                    is_completed: finished,
+                    next_req_message_id: next,
+                })
             }
-            ConversationId::System => Ok(MessageListPage { message_list: Vec::new(), next_req_message_id: String::new(), is_completed: true }),
+            ConversationId::System => Ok(MessageListPage {
+                message_list: Vec::new(),
+                next_req_message_id: String::new(),
+                is_completed: true,
+            }),
         }
     }
 
@@ -633,7 +831,11 @@ impl Chat {
 
     /// Sum of unread counts (`getTotalUnreadMessageCount`).
     pub fn get_total_unread_message_count(&self) -> u64 {
-        self.state().conversations.values().map(|c| c.unread_count).sum()
+        self.state()
+            .conversations
+            .values()
+            .map(|c| c.unread_count)
+            .sum()
     }
 
     /// Marks a whole conversation read (`setMessageRead`).
@@ -643,18 +845,26 @@ impl Chat {
             let st = self.state();
             let c = st.conversations.get(conversation_id);
             let last = c.and_then(|c| c.last_message.as_ref());
-            (last.map_or(now, |l| l.last_time), last.map_or(0, |l| l.last_sequence))
+            (
+                last.map_or(now, |l| l.last_time),
+                last.map_or(0, |l| l.last_sequence),
+            )
         };
         match ConversationId::parse(conversation_id)? {
             ConversationId::C2c(peer) => {
-                self.request("openim.set_c2c_msg_read", json!({"Peer_Account": peer.as_str(), "MsgReadTime": last_time})).await?;
+                self.request(
+                    "openim.set_c2c_msg_read",
+                    json!({"Peer_Account": peer.as_str(), "MsgReadTime": last_time}),
+                )
+                .await?;
             }
             ConversationId::Group(group) => {
                 let mut body = json!({"GroupId": group.as_str()});
                 if last_seq > 0 {
                     body["MsgReadedSeq"] = json!(last_seq);
                 }
-                self.request("group_open_http_svc.msg_read_report", body).await?;
+                self.request("group_open_http_svc.msg_read_report", body)
+                    .await?;
             }
             ConversationId::System => return Ok(()),
         }
@@ -676,8 +886,10 @@ impl Chat {
 fn parse_list(reply: &Value, key: &str, servcmd: &str) -> Result<Vec<MsgItem>> {
     match reply.get(key) {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|e| SdkError::BadReply { servcmd: servcmd.to_owned(), reason: e.to_string() }),
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| SdkError::BadReply {
+            servcmd: servcmd.to_owned(),
+            reason: e.to_string(),
+        }),
     }
 }
 
@@ -687,7 +899,10 @@ mod tests {
 
     #[test]
     fn server_urls_become_websocket_urls() {
-        assert_eq!(websocket_base("http://127.0.0.1:8080/"), "ws://127.0.0.1:8080");
+        assert_eq!(
+            websocket_base("http://127.0.0.1:8080/"),
+            "ws://127.0.0.1:8080"
+        );
         assert_eq!(websocket_base("https://chat.example"), "wss://chat.example");
         assert_eq!(websocket_base("ws://h:1"), "ws://h:1");
         assert_eq!(websocket_base("h:1"), "ws://h:1");

@@ -88,7 +88,13 @@ impl Connection {
     /// Sends a request and waits for its reply body (with `ErrorCode` 0), or an error.
     ///
     /// `before_login` requests go out on any open socket; others wait for authentication.
-    pub async fn request(&self, servcmd: &str, body: Value, timeout: Duration, before_login: bool) -> Result<Value> {
+    pub async fn request(
+        &self,
+        servcmd: &str,
+        body: Value,
+        timeout: Duration,
+        before_login: bool,
+    ) -> Result<Value> {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         let mut frame = Frame::request(servcmd, seq, body);
         {
@@ -104,7 +110,14 @@ impl Connection {
         }
         let bytes = frame.to_bytes();
         let (tx, rx) = oneshot::channel();
-        Self::lock(&self.pending).insert(seq, Pending { frame: bytes.clone(), before_login, reply: tx });
+        Self::lock(&self.pending).insert(
+            seq,
+            Pending {
+                frame: bytes.clone(),
+                before_login,
+                reply: tx,
+            },
+        );
         if before_login || *Self::lock(&self.authenticated) {
             if let Some(w) = Self::lock(&self.writer).as_ref() {
                 let _ = w.send(bytes);
@@ -115,7 +128,9 @@ impl Connection {
             Ok(Err(_)) => Err(SdkError::LoggedOut),
             Err(_) => {
                 Self::lock(&self.pending).remove(&seq);
-                Err(SdkError::Timeout { servcmd: servcmd.to_owned() })
+                Err(SdkError::Timeout {
+                    servcmd: servcmd.to_owned(),
+                })
             }
         }
     }
@@ -161,8 +176,15 @@ impl Connection {
         let result = if code == 0 {
             Ok(body)
         } else {
-            let message = body.get("ErrorInfo").and_then(Value::as_str).unwrap_or_default().to_owned();
-            Err(SdkError::Server { code: code as u32, message })
+            let message = body
+                .get("ErrorInfo")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            Err(SdkError::Server {
+                code: code as u32,
+                message,
+            })
         };
         let _ = pending.reply.send(result);
         None
@@ -206,7 +228,11 @@ impl Connection {
 
             let mut awaiting_alive = false;
             loop {
-                let idle = if awaiting_alive { HEARTBEAT_TIMEOUT } else { HEARTBEAT_IDLE };
+                let idle = if awaiting_alive {
+                    HEARTBEAT_TIMEOUT
+                } else {
+                    HEARTBEAT_IDLE
+                };
                 let next = tokio::select! {
                     m = tokio::time::timeout(idle, stream.next()) => m,
                     _ = self.stop.notified() => break,
@@ -218,7 +244,11 @@ impl Connection {
                     }
                     Err(_) => {
                         awaiting_alive = true;
-                        let alive = Frame::request("heartbeat.alive", self.seq.fetch_add(1, Ordering::Relaxed), Value::Object(Default::default()));
+                        let alive = Frame::request(
+                            "heartbeat.alive",
+                            self.seq.fetch_add(1, Ordering::Relaxed),
+                            Value::Object(Default::default()),
+                        );
                         let _ = wtx.send(alive.to_bytes());
                     }
                     Ok(None) | Ok(Some(Err(_))) => break,
@@ -234,7 +264,10 @@ impl Connection {
                             tracing::warn!("dropping a frame that is not JSON");
                             continue;
                         };
-                        let is_reply = frame.head.seq.is_some_and(|s| Self::lock(&self.pending).contains_key(&s));
+                        let is_reply = frame
+                            .head
+                            .seq
+                            .is_some_and(|s| Self::lock(&self.pending).contains_key(&s));
                         if is_reply {
                             self.resolve(&frame.head, frame.body);
                         } else if frame.head.seq.is_none() {

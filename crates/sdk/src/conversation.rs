@@ -84,17 +84,28 @@ pub struct Conversation {
 
 impl Conversation {
     pub fn new(conversation_id: &str) -> Self {
-        let (kind, group_profile, user_profile) = if let Some(g) = conversation_id.strip_prefix("GROUP") {
-            (
-                types::CONV_GROUP,
-                Some(GroupProfile { group_id: g.to_owned(), name: g.to_owned(), kind: String::new() }),
-                None,
-            )
-        } else if let Some(u) = conversation_id.strip_prefix("C2C") {
-            (types::CONV_C2C, None, Some(UserProfile { user_id: u.to_owned() }))
-        } else {
-            (types::CONV_SYSTEM, None, None)
-        };
+        let (kind, group_profile, user_profile) =
+            if let Some(g) = conversation_id.strip_prefix("GROUP") {
+                (
+                    types::CONV_GROUP,
+                    Some(GroupProfile {
+                        group_id: g.to_owned(),
+                        name: g.to_owned(),
+                        kind: String::new(),
+                    }),
+                    None,
+                )
+            } else if let Some(u) = conversation_id.strip_prefix("C2C") {
+                (
+                    types::CONV_C2C,
+                    None,
+                    Some(UserProfile {
+                        user_id: u.to_owned(),
+                    }),
+                )
+            } else {
+                (types::CONV_SYSTEM, None, None)
+            };
         Conversation {
             conversation_id: conversation_id.to_owned(),
             kind: kind.to_owned(),

@@ -70,6 +70,8 @@ impl RunningServer {
 /// Opens the store in `config.data_dir`, binds `config.listen` and serves in the background.
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let store = Arc::new(SqliteStore::open(&config.data_dir.join(DATABASE_FILE))?);
+    // The app administrator is an account like any other (it may send as itself).
+    store::Store::ensure_user(store.as_ref(), &config.admin).await?;
     let sessions = Arc::new(Sessions::new());
     let bus = Arc::new(LocalBus::new(sessions.clone()));
     let listener = TcpListener::bind(config.listen)
