@@ -148,6 +148,7 @@ impl Client {
 pub struct Proxy {
     pub addr: SocketAddr,
     links: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    down: Arc<std::sync::atomic::AtomicBool>,
     accept: JoinHandle<()>,
 }
 
@@ -157,8 +158,13 @@ impl Proxy {
         let addr = listener.local_addr().expect("proxy addr");
         let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let l2 = links.clone();
+        let down: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+        let d2 = down.clone();
         let accept = tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
+                if d2.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // dropping `inbound` refuses the connection
+                }
                 let link = tokio::spawn(async move {
                     if let Ok(mut outbound) = TcpStream::connect(upstream).await {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
@@ -170,12 +176,18 @@ impl Proxy {
         Proxy {
             addr,
             links,
+            down,
             accept,
         }
     }
 
     pub fn ws_url(&self) -> String {
         format!("ws://{}", self.addr)
+    }
+
+    /// While down, new connections are closed at once (the server looks unreachable).
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn cut(&self) {
