@@ -1,0 +1,243 @@
+//! Tencent's unmodified official Web SDK (`@tencentcloud/chat` 3.6.6, run
+//! under Node by `official-sdk/client.js`) as a second client of
+//! natter-server, chatting with natter-sdk users.
+//!
+//! Needs `node` and `npm ci` in `tests/official-sdk` (`scripts/setup` does it).
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use natter_sdk::SendOptions;
+use natter_system_tests::{sig, Client, Proxy, TestServer, SDKAPPID};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::mpsc;
+
+/// The official SDK reconnects on a ~3 s cadence; give it room.
+const SDK_WAIT: Duration = Duration::from_secs(30);
+
+struct OfficialClient {
+    name: String,
+    child: Child,
+    stdin: ChildStdin,
+    lines: mpsc::UnboundedReceiver<Value>,
+    /// Events seen while waiting for something else.
+    backlog: VecDeque<Value>,
+    next_id: u64,
+}
+
+impl OfficialClient {
+    async fn spawn(name: &str, ws_url: &str) -> OfficialClient {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("official-sdk");
+        assert!(
+            dir.join("node_modules/@tencentcloud/chat").exists(),
+            "the official SDK is not installed: run scripts/setup (npm ci in tests/official-sdk)"
+        );
+        let mut child = Command::new("node")
+            .arg("client.js")
+            .current_dir(&dir)
+            .env("NATTER_WS", ws_url)
+            .env("NATTER_SDKAPPID", SDKAPPID.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node starts (is Node.js installed?)");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                // The SDK prints its own log lines; ours are JSON objects.
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    if v.is_object() {
+                        let _ = tx.send(v);
+                    }
+                }
+            }
+        });
+        let mut c = OfficialClient { name: name.to_owned(), child, stdin, lines, backlog: VecDeque::new(), next_id: 1 };
+        c.event("started", |_| true).await;
+        c
+    }
+
+    async fn recv(&mut self, what: &str) -> Value {
+        match tokio::time::timeout(SDK_WAIT, self.lines.recv()).await {
+            Ok(Some(v)) => v,
+            Ok(None) => panic!("{}: node exited while waiting for {what}", self.name),
+            Err(_) => panic!("{}: timed out waiting for {what}", self.name),
+        }
+    }
+
+    /// Runs a command and returns its `data`, or panics with the SDK's error.
+    async fn call(&mut self, cmd: Value) -> Value {
+        match self.try_call(cmd.clone()).await {
+            Ok(v) => v,
+            Err((code, msg)) => panic!("{}: {cmd} failed: {code} {msg}", self.name),
+        }
+    }
+
+    async fn try_call(&mut self, mut cmd: Value) -> Result<Value, (Value, String)> {
+        let id = self.next_id;
+        self.next_id += 1;
+        cmd["id"] = json!(id);
+        let line = format!("{cmd}\n");
+        self.stdin.write_all(line.as_bytes()).await.expect("write to node");
+        loop {
+            let v = self.recv(&format!("reply to {cmd}")).await;
+            if v.get("reply") == Some(&json!(id)) {
+                return if v["ok"] == true {
+                    Ok(v["data"].clone())
+                } else {
+                    Err((v["code"].clone(), v["message"].as_str().unwrap_or_default().to_owned()))
+                };
+            }
+            self.backlog.push_back(v);
+        }
+    }
+
+    /// Waits for the event `name` whose data satisfies `pred`.
+    async fn event(&mut self, name: &str, mut pred: impl FnMut(&Value) -> bool) -> Value {
+        if let Some(pos) = self.backlog.iter().position(|v| v["event"] == name && pred(&v["data"])) {
+            return self.backlog.remove(pos).map(|v| v["data"].clone()).unwrap_or_default();
+        }
+        loop {
+            let v = self.recv(name).await;
+            if v["event"] == name && pred(&v["data"]) {
+                return v["data"].clone();
+            }
+            if v["event"] == "unhandledRejection" || v["event"] == "onmessageError" {
+                panic!("{}: SDK internal error: {v}", self.name);
+            }
+            self.backlog.push_back(v);
+        }
+    }
+
+    /// Waits for a received message with this text.
+    async fn message(&mut self, text: &str) -> Value {
+        let data = self
+            .event("messageReceived", |d| d.as_array().is_some_and(|a| a.iter().any(|m| m["payload"]["text"] == text)))
+            .await;
+        data.as_array().and_then(|a| a.iter().find(|m| m["payload"]["text"] == text).cloned()).unwrap_or_default()
+    }
+
+    async fn send_text(&mut self, to: &str, conversation_type: &str, text: &str) -> Value {
+        self.call(json!({"cmd": "sendText", "to": to, "conversationType": conversation_type, "text": text})).await
+    }
+}
+
+impl Drop for OfficialClient {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+fn texts(messages: &Value) -> Vec<String> {
+    messages.as_array().unwrap().iter().map(|m| m["payload"]["text"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_web_sdk_chats_with_natter_sdk_users() {
+    let server = TestServer::start().await;
+    let proxy = Proxy::start(server.addr()).await;
+    let mut alice = OfficialClient::spawn("alice(official)", &proxy.ws_url()).await;
+    let mut bob = OfficialClient::spawn("bob(official)", &server.ws_url()).await;
+
+    alice.call(json!({"cmd": "login", "userID": "alice", "userSig": sig("alice")})).await;
+    alice.event("ready", |_| true).await;
+    bob.call(json!({"cmd": "login", "userID": "bob", "userSig": sig("bob")})).await;
+    bob.event("ready", |_| true).await;
+    let mut carol = Client::login(&server.ws_url(), "carol").await;
+
+    // C2C between two official clients: the same message ID on both sides.
+    let sent = alice.send_text("bob", "C2C", "hello bob").await;
+    assert_eq!(sent["status"], "success");
+    let got = bob.message("hello bob").await;
+    assert_eq!(got["ID"], sent["ID"]);
+    assert_eq!((got["flow"].as_str(), got["conversationID"].as_str()), (Some("in"), Some("C2Calice")));
+    let reply = bob.send_text("alice", "C2C", "hi alice").await;
+    assert_eq!(alice.message("hi alice").await["ID"], reply["ID"]);
+
+    // Official ⇄ natter-sdk.
+    let mut m = carol.chat.create_text_message("alice", "C2C", "from carol").unwrap();
+    carol.chat.send_message(&mut m, &SendOptions::default()).await.unwrap();
+    let got = alice.message("from carol").await;
+    assert_eq!(got["ID"], m.id);
+    assert_eq!(got["from"], "carol");
+    let sent = alice.send_text("carol", "C2C", "to carol").await;
+    let got = carol.received(1).await;
+    assert_eq!(got[0].id, sent["ID"].as_str().unwrap());
+    assert_eq!(got[0].payload["text"], "to carol");
+
+    // A group of the three.
+    let g = server
+        .admin()
+        .call("group_open_http_svc", "create_group", &json!({"Owner_Account": "alice", "Type": "Public", "Name": "Mixed",
+            "MemberList": [{"Member_Account": "bob"}, {"Member_Account": "carol"}]}))
+        .await
+        .unwrap();
+    let gid = g["GroupId"].as_str().unwrap().to_owned();
+    let sent = alice.send_text(&gid, "GROUP", "group hello").await;
+    assert_eq!(sent["sequence"], 1);
+    let got = bob.message("group hello").await;
+    assert_eq!(got["ID"], sent["ID"]);
+    assert_eq!(got["conversationID"], format!("GROUP{gid}"));
+    let got = carol.received(1).await;
+    assert_eq!(got[0].id, sent["ID"].as_str().unwrap());
+    let at = bob
+        .call(json!({"cmd": "sendText", "to": gid, "conversationType": "GROUP", "text": "@alice @all see",
+            "atUserList": ["alice", "__kImSDK_MesssageAtALL__"]}))
+        .await;
+    let got = alice.message("@alice @all see").await;
+    assert_eq!(got["ID"], at["ID"]);
+    assert_eq!(got["atUserList"], json!(["alice", "__kImSDK_MesssageAtALL__"]));
+    let got = carol.received(1).await;
+    assert_eq!(got[0].at_user_list, vec!["alice".to_owned(), "__kImSDK_MesssageAtALL__".to_owned()]);
+    let mut m = carol.chat.create_text_message(&gid, "GROUP", "carol in group").unwrap();
+    carol.chat.send_message(&mut m, &SendOptions::default()).await.unwrap();
+    assert_eq!(alice.message("carol in group").await["ID"], m.id);
+    assert_eq!(bob.message("carol in group").await["ID"], m.id);
+
+    // History paging with getMessageList, C2C and group.
+    for i in 1..=20 {
+        alice.send_text("bob", "C2C", &format!("h{i}")).await;
+    }
+    let h = bob.call(json!({"cmd": "history", "conversationID": "C2Calice"})).await;
+    assert_eq!(h["completed"], true);
+    let mut expected = vec!["hello bob".to_owned(), "hi alice".to_owned()];
+    expected.extend((1..=20).map(|i| format!("h{i}")));
+    assert_eq!(texts(&h["messages"]), expected);
+    assert!(h["pages"].as_u64().unwrap() >= 2);
+    let gh = carol.chat.get_message_list(&format!("GROUP{gid}"), None).await.unwrap();
+    assert_eq!(gh.message_list.len(), 3);
+    let h = alice.call(json!({"cmd": "history", "conversationID": format!("GROUP{gid}")})).await;
+    assert_eq!(texts(&h["messages"]), vec!["group hello", "@alice @all see", "carol in group"]);
+
+    // A dropped connection: the official SDK reconnects, logs in again and gets what it missed.
+    proxy.set_down(true);
+    proxy.cut();
+    alice.event("netStateChange", |s| s != "connected").await;
+    let mut missed = carol.chat.create_text_message("alice", "C2C", "while you were away").unwrap();
+    carol.chat.send_message(&mut missed, &SendOptions::default()).await.unwrap();
+    bob.send_text("alice", "C2C", "me too").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    proxy.set_down(false);
+    alice.event("netStateChange", |s| s == "connected").await;
+    assert_eq!(alice.message("while you were away").await["ID"], missed.id);
+    alice.message("me too").await;
+    let sent = alice.send_text("bob", "C2C", "back online").await;
+    assert_eq!(bob.message("back online").await["ID"], sent["ID"]);
+
+    // Conversations and logout.
+    let convs = bob.call(json!({"cmd": "conversations"})).await;
+    assert!(convs.as_array().unwrap().iter().any(|c| c["conversationID"] == "C2Calice" && c["lastMessage"] == "back online"));
+    alice.call(json!({"cmd": "logout"})).await;
+    alice.event("notReady", |_| true).await;
+    bob.call(json!({"cmd": "logout"})).await;
+    bob.event("notReady", |_| true).await;
+}
