@@ -61,7 +61,14 @@ impl OfficialClient {
                 }
             }
         });
-        let mut c = OfficialClient { name: name.to_owned(), child, stdin, lines, backlog: VecDeque::new(), next_id: 1 };
+        let mut c = OfficialClient {
+            name: name.to_owned(),
+            child,
+            stdin,
+            lines,
+            backlog: VecDeque::new(),
+            next_id: 1,
+        };
         c.event("started", |_| true).await;
         c
     }
@@ -87,14 +94,20 @@ impl OfficialClient {
         self.next_id += 1;
         cmd["id"] = json!(id);
         let line = format!("{cmd}\n");
-        self.stdin.write_all(line.as_bytes()).await.expect("write to node");
+        self.stdin
+            .write_all(line.as_bytes())
+            .await
+            .expect("write to node");
         loop {
             let v = self.recv(&format!("reply to {cmd}")).await;
             if v.get("reply") == Some(&json!(id)) {
                 return if v["ok"] == true {
                     Ok(v["data"].clone())
                 } else {
-                    Err((v["code"].clone(), v["message"].as_str().unwrap_or_default().to_owned()))
+                    Err((
+                        v["code"].clone(),
+                        v["message"].as_str().unwrap_or_default().to_owned(),
+                    ))
                 };
             }
             self.backlog.push_back(v);
@@ -103,8 +116,16 @@ impl OfficialClient {
 
     /// Waits for the event `name` whose data satisfies `pred`.
     async fn event(&mut self, name: &str, mut pred: impl FnMut(&Value) -> bool) -> Value {
-        if let Some(pos) = self.backlog.iter().position(|v| v["event"] == name && pred(&v["data"])) {
-            return self.backlog.remove(pos).map(|v| v["data"].clone()).unwrap_or_default();
+        if let Some(pos) = self
+            .backlog
+            .iter()
+            .position(|v| v["event"] == name && pred(&v["data"]))
+        {
+            return self
+                .backlog
+                .remove(pos)
+                .map(|v| v["data"].clone())
+                .unwrap_or_default();
         }
         loop {
             let v = self.recv(name).await;
@@ -121,9 +142,14 @@ impl OfficialClient {
     /// Waits for a received message with this text.
     async fn message(&mut self, text: &str) -> Value {
         let data = self
-            .event("messageReceived", |d| d.as_array().is_some_and(|a| a.iter().any(|m| m["payload"]["text"] == text)))
+            .event("messageReceived", |d| {
+                d.as_array()
+                    .is_some_and(|a| a.iter().any(|m| m["payload"]["text"] == text))
+            })
             .await;
-        data.as_array().and_then(|a| a.iter().find(|m| m["payload"]["text"] == text).cloned()).unwrap_or_default()
+        data.as_array()
+            .and_then(|a| a.iter().find(|m| m["payload"]["text"] == text).cloned())
+            .unwrap_or_default()
     }
 
     async fn send_text(&mut self, to: &str, conversation_type: &str, text: &str) -> Value {
@@ -138,7 +164,12 @@ impl Drop for OfficialClient {
 }
 
 fn texts(messages: &Value) -> Vec<String> {
-    messages.as_array().unwrap().iter().map(|m| m["payload"]["text"].as_str().unwrap_or_default().to_owned()).collect()
+    messages
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["payload"]["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,9 +179,12 @@ async fn official_web_sdk_chats_with_natter_sdk_users() {
     let mut alice = OfficialClient::spawn("alice(official)", &proxy.ws_url()).await;
     let mut bob = OfficialClient::spawn("bob(official)", &server.ws_url()).await;
 
-    alice.call(json!({"cmd": "login", "userID": "alice", "userSig": sig("alice")})).await;
+    alice
+        .call(json!({"cmd": "login", "userID": "alice", "userSig": sig("alice")}))
+        .await;
     alice.event("ready", |_| true).await;
-    bob.call(json!({"cmd": "login", "userID": "bob", "userSig": sig("bob")})).await;
+    bob.call(json!({"cmd": "login", "userID": "bob", "userSig": sig("bob")}))
+        .await;
     bob.event("ready", |_| true).await;
     let mut carol = Client::login(&server.ws_url(), "carol").await;
 
@@ -159,13 +193,23 @@ async fn official_web_sdk_chats_with_natter_sdk_users() {
     assert_eq!(sent["status"], "success");
     let got = bob.message("hello bob").await;
     assert_eq!(got["ID"], sent["ID"]);
-    assert_eq!((got["flow"].as_str(), got["conversationID"].as_str()), (Some("in"), Some("C2Calice")));
+    assert_eq!(
+        (got["flow"].as_str(), got["conversationID"].as_str()),
+        (Some("in"), Some("C2Calice"))
+    );
     let reply = bob.send_text("alice", "C2C", "hi alice").await;
     assert_eq!(alice.message("hi alice").await["ID"], reply["ID"]);
 
     // Official ⇄ natter-sdk.
-    let mut m = carol.chat.create_text_message("alice", "C2C", "from carol").unwrap();
-    carol.chat.send_message(&mut m, &SendOptions::default()).await.unwrap();
+    let mut m = carol
+        .chat
+        .create_text_message("alice", "C2C", "from carol")
+        .unwrap();
+    carol
+        .chat
+        .send_message(&mut m, &SendOptions::default())
+        .await
+        .unwrap();
     let got = alice.message("from carol").await;
     assert_eq!(got["ID"], m.id);
     assert_eq!(got["from"], "carol");
@@ -177,8 +221,12 @@ async fn official_web_sdk_chats_with_natter_sdk_users() {
     // A group of the three.
     let g = server
         .admin()
-        .call("group_open_http_svc", "create_group", &json!({"Owner_Account": "alice", "Type": "Public", "Name": "Mixed",
-            "MemberList": [{"Member_Account": "bob"}, {"Member_Account": "carol"}]}))
+        .call(
+            "group_open_http_svc",
+            "create_group",
+            &json!({"Owner_Account": "alice", "Type": "Public", "Name": "Mixed",
+            "MemberList": [{"Member_Account": "bob"}, {"Member_Account": "carol"}]}),
+        )
         .await
         .unwrap();
     let gid = g["GroupId"].as_str().unwrap().to_owned();
@@ -195,11 +243,24 @@ async fn official_web_sdk_chats_with_natter_sdk_users() {
         .await;
     let got = alice.message("@alice @all see").await;
     assert_eq!(got["ID"], at["ID"]);
-    assert_eq!(got["atUserList"], json!(["alice", "__kImSDK_MesssageAtALL__"]));
+    assert_eq!(
+        got["atUserList"],
+        json!(["alice", "__kImSDK_MesssageAtALL__"])
+    );
     let got = carol.received(1).await;
-    assert_eq!(got[0].at_user_list, vec!["alice".to_owned(), "__kImSDK_MesssageAtALL__".to_owned()]);
-    let mut m = carol.chat.create_text_message(&gid, "GROUP", "carol in group").unwrap();
-    carol.chat.send_message(&mut m, &SendOptions::default()).await.unwrap();
+    assert_eq!(
+        got[0].at_user_list,
+        vec!["alice".to_owned(), "__kImSDK_MesssageAtALL__".to_owned()]
+    );
+    let mut m = carol
+        .chat
+        .create_text_message(&gid, "GROUP", "carol in group")
+        .unwrap();
+    carol
+        .chat
+        .send_message(&mut m, &SendOptions::default())
+        .await
+        .unwrap();
     assert_eq!(alice.message("carol in group").await["ID"], m.id);
     assert_eq!(bob.message("carol in group").await["ID"], m.id);
 
@@ -207,23 +268,41 @@ async fn official_web_sdk_chats_with_natter_sdk_users() {
     for i in 1..=20 {
         alice.send_text("bob", "C2C", &format!("h{i}")).await;
     }
-    let h = bob.call(json!({"cmd": "history", "conversationID": "C2Calice"})).await;
+    let h = bob
+        .call(json!({"cmd": "history", "conversationID": "C2Calice"}))
+        .await;
     assert_eq!(h["completed"], true);
     let mut expected = vec!["hello bob".to_owned(), "hi alice".to_owned()];
     expected.extend((1..=20).map(|i| format!("h{i}")));
     assert_eq!(texts(&h["messages"]), expected);
     assert!(h["pages"].as_u64().unwrap() >= 2);
-    let gh = carol.chat.get_message_list(&format!("GROUP{gid}"), None).await.unwrap();
+    let gh = carol
+        .chat
+        .get_message_list(&format!("GROUP{gid}"), None)
+        .await
+        .unwrap();
     assert_eq!(gh.message_list.len(), 3);
-    let h = alice.call(json!({"cmd": "history", "conversationID": format!("GROUP{gid}")})).await;
-    assert_eq!(texts(&h["messages"]), vec!["group hello", "@alice @all see", "carol in group"]);
+    let h = alice
+        .call(json!({"cmd": "history", "conversationID": format!("GROUP{gid}")}))
+        .await;
+    assert_eq!(
+        texts(&h["messages"]),
+        vec!["group hello", "@alice @all see", "carol in group"]
+    );
 
     // A dropped connection: the official SDK reconnects, logs in again and gets what it missed.
     proxy.set_down(true);
     proxy.cut();
     alice.event("netStateChange", |s| s != "connected").await;
-    let mut missed = carol.chat.create_text_message("alice", "C2C", "while you were away").unwrap();
-    carol.chat.send_message(&mut missed, &SendOptions::default()).await.unwrap();
+    let mut missed = carol
+        .chat
+        .create_text_message("alice", "C2C", "while you were away")
+        .unwrap();
+    carol
+        .chat
+        .send_message(&mut missed, &SendOptions::default())
+        .await
+        .unwrap();
     bob.send_text("alice", "C2C", "me too").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     proxy.set_down(false);
@@ -235,7 +314,11 @@ async fn official_web_sdk_chats_with_natter_sdk_users() {
 
     // Conversations and logout.
     let convs = bob.call(json!({"cmd": "conversations"})).await;
-    assert!(convs.as_array().unwrap().iter().any(|c| c["conversationID"] == "C2Calice" && c["lastMessage"] == "back online"));
+    assert!(convs
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["conversationID"] == "C2Calice" && c["lastMessage"] == "back online"));
     alice.call(json!({"cmd": "logout"})).await;
     alice.event("notReady", |_| true).await;
     bob.call(json!({"cmd": "logout"})).await;

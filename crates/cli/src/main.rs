@@ -1,0 +1,408 @@
+//! `natter-cli`: send, listen, read history and administer a Natter server
+//! from scripts. Output is JSON (one object per line for streams), in the
+//! Web SDK's shapes, so other tools can consume it.
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use natter_sdk::account::{self, AdminClient};
+use natter_sdk::{types, Chat, ChatOptions, Event, SendOptions};
+use serde_json::{json, Value};
+
+#[derive(Parser)]
+#[command(
+    name = "natter-cli",
+    version,
+    about = "A scriptable client for Natter (Tencent Cloud Chat compatible)"
+)]
+struct Cli {
+    /// Server URL (ws://, wss://, http:// or https://).
+    #[arg(
+        long,
+        env = "NATTER_SERVER",
+        default_value = "ws://127.0.0.1:8080",
+        global = true
+    )]
+    server: String,
+    /// The app's SDKAppID.
+    #[arg(
+        long,
+        env = "NATTER_SDKAPPID",
+        default_value_t = 1_400_000_000,
+        global = true
+    )]
+    sdkappid: u64,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// How a user logs in: a UserSig, or a password of a Natter account.
+#[derive(Args)]
+struct Login {
+    /// User ID.
+    #[arg(long, env = "NATTER_USER")]
+    user: String,
+    /// UserSig of the user.
+    #[arg(long, env = "NATTER_USERSIG", conflicts_with = "password")]
+    usersig: Option<String>,
+    /// Password of a Natter account (instead of a UserSig).
+    #[arg(long, env = "NATTER_PASSWORD")]
+    password: Option<String>,
+}
+
+/// Admin credentials for REST commands.
+#[derive(Args)]
+struct Admin {
+    /// Admin identifier.
+    #[arg(long, env = "NATTER_ADMIN", default_value = "administrator")]
+    admin: String,
+    /// The server's secret key (signs an admin UserSig locally).
+    #[arg(
+        long,
+        env = "NATTER_SECRET_KEY",
+        required_unless_present = "admin_usersig"
+    )]
+    secret_key: Option<String>,
+    /// A ready admin UserSig instead of the key.
+    #[arg(long, env = "NATTER_ADMIN_USERSIG")]
+    admin_usersig: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Send a text message to a user (--to) or a group (--group); prints the sent message.
+    Send {
+        #[command(flatten)]
+        login: Login,
+        #[arg(long, conflicts_with = "group", required_unless_present = "group")]
+        to: Option<String>,
+        #[arg(long)]
+        group: Option<String>,
+        /// Mention a group member (repeatable).
+        #[arg(long = "at")]
+        at: Vec<String>,
+        /// Mention everyone in the group.
+        #[arg(long)]
+        at_all: bool,
+        /// Deliver only to online receivers; not stored.
+        #[arg(long)]
+        online_only: bool,
+        text: String,
+    },
+    /// Print each received message as one JSON line until interrupted (or --count messages).
+    Listen {
+        #[command(flatten)]
+        login: Login,
+        #[arg(long)]
+        count: Option<usize>,
+    },
+    /// Print a conversation's history, oldest first, one JSON message per line.
+    History {
+        #[command(flatten)]
+        login: Login,
+        /// Conversation ID: C2C<user> or GROUP<group>.
+        conversation: String,
+        /// Pages of 15 to read at most.
+        #[arg(long, default_value_t = 10)]
+        pages: usize,
+    },
+    /// Print the conversation list as JSON.
+    Conversations {
+        #[command(flatten)]
+        login: Login,
+    },
+    /// Create a password account; prints a UserSig for it.
+    Register {
+        #[arg(long)]
+        user: String,
+        #[arg(long, env = "NATTER_PASSWORD")]
+        password: String,
+        #[arg(long, default_value = "")]
+        nick: String,
+    },
+    /// Print a UserSig for USER signed with the secret key.
+    Usersig {
+        user: String,
+        #[arg(long, env = "NATTER_SECRET_KEY")]
+        secret_key: String,
+        #[arg(long, default_value_t = 86_400)]
+        expire: u64,
+    },
+    /// Create accounts (admin).
+    AccountImport {
+        #[command(flatten)]
+        admin: Admin,
+        users: Vec<String>,
+    },
+    /// Create a group (admin); prints its GroupId.
+    GroupCreate {
+        #[command(flatten)]
+        admin: Admin,
+        #[arg(long)]
+        name: String,
+        /// Work, Public or Meeting.
+        #[arg(long = "type", default_value = "Work")]
+        group_type: String,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        group_id: Option<String>,
+        /// Member to add (repeatable).
+        #[arg(long = "member")]
+        members: Vec<String>,
+    },
+    /// Call any REST command as admin: SERVICE COMMAND JSON-BODY.
+    Rest {
+        #[command(flatten)]
+        admin: Admin,
+        service: String,
+        command: String,
+        #[arg(default_value = "{}")]
+        body: String,
+    },
+}
+
+#[derive(Debug)]
+struct CliError {
+    code: u32,
+    message: String,
+}
+
+impl From<natter_sdk::SdkError> for CliError {
+    fn from(e: natter_sdk::SdkError) -> Self {
+        CliError {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+fn usage(message: impl Into<String>) -> CliError {
+    CliError {
+        code: 0,
+        message: message.into(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter("warn")
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}", json!({"code": e.code, "message": e.message}));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn login(cli: &Cli, login: &Login) -> Result<Chat, CliError> {
+    let sig = match (&login.usersig, &login.password) {
+        (Some(s), _) => s.clone(),
+        (None, Some(p)) => {
+            account::login_with_password(&cli.server, &login.user, p)
+                .await?
+                .user_sig
+        }
+        (None, None) => return Err(usage("give --usersig or --password")),
+    };
+    let chat = Chat::create(ChatOptions::new(&cli.server, cli.sdkappid));
+    chat.login(&login.user, &sig).await?;
+    Ok(chat)
+}
+
+fn admin_client(cli: &Cli, admin: &Admin) -> AdminClient {
+    match (&admin.admin_usersig, &admin.secret_key) {
+        (Some(sig), _) => AdminClient::new(&cli.server, cli.sdkappid, &admin.admin, sig),
+        (None, key) => AdminClient::with_key(
+            &cli.server,
+            cli.sdkappid,
+            &admin.admin,
+            key.as_deref().unwrap_or_default(),
+        ),
+    }
+}
+
+fn print(v: &impl serde::Serialize) {
+    match serde_json::to_string(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("cannot print: {e}"),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Send {
+            login: l,
+            to,
+            group,
+            at,
+            at_all,
+            online_only,
+            text,
+        } => {
+            let chat = login(&cli, l).await?;
+            let mut message = match (to, group) {
+                (Some(user), _) if at.is_empty() && !at_all => {
+                    chat.create_text_message(user, types::CONV_C2C, text)?
+                }
+                (Some(_), _) => return Err(usage("@ mentions are for groups (--group)")),
+                (None, Some(g)) if at.is_empty() && !at_all => {
+                    chat.create_text_message(g, types::CONV_GROUP, text)?
+                }
+                (None, Some(g)) => {
+                    let mut list = at.clone();
+                    if *at_all {
+                        list.push(types::MSG_AT_ALL.to_owned());
+                    }
+                    chat.create_text_at_message(g, text, &list)?
+                }
+                (None, None) => return Err(usage("give --to or --group")),
+            };
+            let options = SendOptions {
+                online_user_only: *online_only,
+                ..SendOptions::default()
+            };
+            chat.send_message(&mut message, &options).await?;
+            print(&message);
+            chat.logout().await?;
+        }
+        Command::Listen { login: l, count } => {
+            let chat = login(&cli, l).await?;
+            let mut events = chat.events();
+            let mut seen = 0usize;
+            eprintln!("{}", json!({"listening": l.user}));
+            loop {
+                tokio::select! {
+                    e = events.recv() => match e {
+                        Ok(Event::MessageReceived(list)) => {
+                            for m in list {
+                                print(&m);
+                                seen += 1;
+                                if count.is_some_and(|c| seen >= c) {
+                                    chat.logout().await?;
+                                    return Ok(());
+                                }
+                            }
+                        }
+                        Ok(Event::KickedOut(reason)) => return Err(usage(format!("kicked out: {}", reason.as_str()))),
+                        Ok(_) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => eprintln!("{}", json!({"lagged": n})),
+                        Err(_) => return Ok(()),
+                    },
+                    _ = tokio::signal::ctrl_c() => {
+                        chat.logout().await?;
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Command::History {
+            login: l,
+            conversation,
+            pages,
+        } => {
+            let chat = login(&cli, l).await?;
+            let mut all = Vec::new();
+            let mut cursor: Option<String> = None;
+            for _ in 0..*pages {
+                let page = chat
+                    .get_message_list(conversation, cursor.as_deref())
+                    .await?;
+                let mut older = page.message_list;
+                older.extend(all);
+                all = older;
+                if page.is_completed {
+                    break;
+                }
+                cursor = Some(page.next_req_message_id);
+            }
+            for m in &all {
+                print(m);
+            }
+            chat.logout().await?;
+        }
+        Command::Conversations { login: l } => {
+            let chat = login(&cli, l).await?;
+            print(&chat.get_conversation_list()?);
+            chat.logout().await?;
+        }
+        Command::Register {
+            user,
+            password,
+            nick,
+        } => {
+            let issued = account::register(&cli.server, user, password, nick).await?;
+            print(
+                &json!({"UserID": issued.user_id, "UserSig": issued.user_sig, "SDKAppID": issued.sdkappid}),
+            );
+        }
+        Command::Usersig {
+            user,
+            secret_key,
+            expire,
+        } => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            println!(
+                "{}",
+                natter_proto::usersig::generate(cli.sdkappid, secret_key, user, *expire, now)
+            );
+        }
+        Command::AccountImport { admin, users } => {
+            let client = admin_client(&cli, admin);
+            print(
+                &client
+                    .call(
+                        "im_open_login_svc",
+                        "multiaccount_import",
+                        &json!({"Accounts": users}),
+                    )
+                    .await?,
+            );
+        }
+        Command::GroupCreate {
+            admin,
+            name,
+            group_type,
+            owner,
+            group_id,
+            members,
+        } => {
+            let client = admin_client(&cli, admin);
+            let mut body = json!({"Type": group_type, "Name": name,
+                "MemberList": members.iter().map(|m| json!({"Member_Account": m})).collect::<Vec<_>>()});
+            if let Some(o) = owner {
+                body["Owner_Account"] = json!(o);
+            }
+            if let Some(g) = group_id {
+                body["GroupId"] = json!(g);
+            }
+            let r = client
+                .call("group_open_http_svc", "create_group", &body)
+                .await?;
+            print(&json!({"GroupId": r["GroupId"]}));
+        }
+        Command::Rest {
+            admin,
+            service,
+            command,
+            body,
+        } => {
+            let body: Value = serde_json::from_str(body)
+                .map_err(|e| usage(format!("the body is not JSON: {e}")))?;
+            print(
+                &admin_client(&cli, admin)
+                    .call(service, command, &body)
+                    .await?,
+            );
+        }
+    }
+    Ok(())
+}
