@@ -26,6 +26,8 @@ struct OfficialClient {
     lines: mpsc::UnboundedReceiver<Value>,
     /// Events seen while waiting for something else.
     backlog: VecDeque<Value>,
+    /// Received messages not yet asked for.
+    inbox: VecDeque<Value>,
     next_id: u64,
 }
 
@@ -67,6 +69,7 @@ impl OfficialClient {
             stdin,
             lines,
             backlog: VecDeque::new(),
+            inbox: VecDeque::new(),
             next_id: 1,
         };
         c.event("started", |_| true).await;
@@ -77,7 +80,10 @@ impl OfficialClient {
         match tokio::time::timeout(SDK_WAIT, self.lines.recv()).await {
             Ok(Some(v)) => v,
             Ok(None) => panic!("{}: node exited while waiting for {what}", self.name),
-            Err(_) => panic!("{}: timed out waiting for {what}", self.name),
+            Err(_) => panic!(
+                "{}: timed out waiting for {what}; other output: {:?}",
+                self.name, self.backlog
+            ),
         }
     }
 
@@ -115,7 +121,16 @@ impl OfficialClient {
     }
 
     /// Waits for the event `name` whose data satisfies `pred`.
-    async fn event(&mut self, name: &str, mut pred: impl FnMut(&Value) -> bool) -> Value {
+    async fn event(&mut self, name: &str, pred: impl FnMut(&Value) -> bool) -> Value {
+        self.event_described(name, name, pred).await
+    }
+
+    async fn event_described(
+        &mut self,
+        name: &str,
+        what: &str,
+        mut pred: impl FnMut(&Value) -> bool,
+    ) -> Value {
         if let Some(pos) = self
             .backlog
             .iter()
@@ -128,7 +143,7 @@ impl OfficialClient {
                 .unwrap_or_default();
         }
         loop {
-            let v = self.recv(name).await;
+            let v = self.recv(what).await;
             if v["event"] == name && pred(&v["data"]) {
                 return v["data"].clone();
             }
@@ -139,17 +154,19 @@ impl OfficialClient {
         }
     }
 
-    /// Waits for a received message with this text.
+    /// Waits for a received message with this text. One `messageReceived`
+    /// event may carry several messages: the others stay in `inbox`.
     async fn message(&mut self, text: &str) -> Value {
-        let data = self
-            .event("messageReceived", |d| {
-                d.as_array()
-                    .is_some_and(|a| a.iter().any(|m| m["payload"]["text"] == text))
-            })
-            .await;
-        data.as_array()
-            .and_then(|a| a.iter().find(|m| m["payload"]["text"] == text).cloned())
-            .unwrap_or_default()
+        loop {
+            if let Some(pos) = self.inbox.iter().position(|m| m["payload"]["text"] == text) {
+                return self.inbox.remove(pos).unwrap_or_default();
+            }
+            let data = self
+                .event_described("messageReceived", &format!("message {text:?}"), |_| true)
+                .await;
+            self.inbox
+                .extend(data.as_array().cloned().unwrap_or_default());
+        }
     }
 
     async fn send_text(&mut self, to: &str, conversation_type: &str, text: &str) -> Value {

@@ -19,6 +19,8 @@ use crate::events::{Event, KickReason, NetState};
 
 /// Messages per history page (the Web SDK's maximum).
 pub const PAGE_SIZE: usize = natter_proto::limits::HISTORY_PAGE;
+/// Conversation-list events are coalesced over this window.
+pub const CONVERSATION_EVENT_DELAY: Duration = Duration::from_millis(50);
 
 /// Options of [`Chat::create`].
 #[derive(Debug, Clone)]
@@ -89,6 +91,8 @@ struct Inner {
     events: broadcast::Sender<Event>,
     state: Mutex<State>,
     conn: Mutex<Option<Arc<Connection>>>,
+    /// A conversation-list event is scheduled (they are coalesced).
+    conversations_dirty: std::sync::atomic::AtomicBool,
 }
 
 /// A Natter client. Cheap to clone; all clones share one connection.
@@ -118,11 +122,13 @@ pub fn websocket_base(server_url: &str) -> String {
     }
 }
 
-/// The first client sequence, from the wall clock like the Web SDK: `3HHMMSS0001`.
+/// The first client sequence, from the wall clock like the Web SDK:
+/// `3` + last digit of the hour + `MMSS` + `0001` (e.g. 3417210001 at
+/// 04:17:21). Ten digits, so it stays a valid `uint32` `MsgSeq`.
 fn first_client_seq() -> u64 {
     let secs = local_now().rem_euclid(86_400) as u64;
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    ((3 * 100 + h) * 10_000 + m * 100 + s) * 10_000 + 1
+    (((30 + h % 10) * 100 + m) * 100 + s) * 10_000 + 1
 }
 
 impl Chat {
@@ -138,6 +144,7 @@ impl Chat {
                     ..State::default()
                 }),
                 conn: Mutex::new(None),
+                conversations_dirty: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -500,7 +507,24 @@ impl Chat {
         }
     }
 
+    /// Schedules `ConversationListUpdated` + `TotalUnreadMessageCountUpdated`.
+    /// Like the Web SDK, bursts are coalesced into one snapshot per
+    /// [`CONVERSATION_EVENT_DELAY`], so a flood of messages does not copy the
+    /// whole list once per message.
     fn emit_conversations(&self) {
+        use std::sync::atomic::Ordering;
+        if self.inner.conversations_dirty.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(CONVERSATION_EVENT_DELAY).await;
+            me.inner.conversations_dirty.store(false, Ordering::Release);
+            me.emit_conversations_now();
+        });
+    }
+
+    fn emit_conversations_now(&self) {
         let list = self.conversation_snapshot();
         let total = list.iter().map(|c| c.unread_count).sum();
         self.emit(Event::ConversationListUpdated(list));
@@ -910,7 +934,9 @@ mod tests {
 
     #[test]
     fn client_sequence_starts_like_the_web_sdk() {
-        let s = first_client_seq().to_string();
+        let seq = first_client_seq();
+        assert!(seq < u64::from(u32::MAX));
+        let s = seq.to_string();
         assert_eq!(s.len(), 10);
         assert!(s.starts_with('3') && s.ends_with("0001"));
     }

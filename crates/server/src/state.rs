@@ -14,7 +14,7 @@ use crate::bus::{Bus, Delivery};
 use crate::config::Config;
 use crate::error::{Result, ServerError};
 use crate::sessions::{ConnId, Outbound, Sessions};
-use crate::store::Store;
+use crate::store::{Store, UserRecord};
 
 /// Who is calling a handler.
 #[derive(Debug, Clone)]
@@ -60,6 +60,8 @@ pub struct AppState {
     pub bus: Arc<dyn Bus>,
     /// Member lists for fan-out, filled on first use and dropped on change.
     members_cache: RwLock<HashMap<String, Arc<[String]>>>,
+    /// Accounts seen recently, so a send needs no read for sender and receiver.
+    users_cache: RwLock<HashMap<String, UserRecord>>,
     next_inst_id: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
@@ -79,6 +81,7 @@ impl AppState {
             sessions,
             bus,
             members_cache: RwLock::new(HashMap::new()),
+            users_cache: RwLock::new(HashMap::new()),
             next_inst_id: AtomicU64::new(1),
             shutdown: watch::Sender::new(false),
         }
@@ -121,6 +124,38 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
             .insert(group_id.to_owned(), ids.clone());
         Ok(ids)
+    }
+
+    /// The accounts among `ids` that exist (cached; see [`AppState::users_changed`]).
+    pub async fn users(&self, ids: &[String]) -> Result<Vec<UserRecord>> {
+        let mut found = Vec::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        {
+            let cache = self.users_cache.read().unwrap_or_else(|p| p.into_inner());
+            for id in ids {
+                match cache.get(id) {
+                    Some(u) => found.push(u.clone()),
+                    None => missing.push(id.clone()),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let loaded = self.store.get_users(&missing).await?;
+            let mut cache = self.users_cache.write().unwrap_or_else(|p| p.into_inner());
+            for u in loaded {
+                cache.insert(u.user_id.clone(), u.clone());
+                found.push(u);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Forgets cached accounts after their profile changed or they were deleted.
+    pub fn users_changed(&self, ids: &[String]) {
+        let mut cache = self.users_cache.write().unwrap_or_else(|p| p.into_inner());
+        for id in ids {
+            cache.remove(id);
+        }
     }
 
     /// Forgets a cached member list after membership changed.

@@ -42,6 +42,7 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
         all
     };
     state.store.delete_accounts(&ids).await?;
+    state.users_changed(&ids);
     for g in groups {
         state.members_changed(&g);
     }

@@ -26,5 +26,6 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
         .store
         .import_account(id.as_str(), &a.nick, &a.face_url)
         .await?;
+    state.users_changed(&[id.to_string()]);
     Ok(json!({}))
 }

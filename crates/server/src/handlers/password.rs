@@ -69,6 +69,7 @@ pub async fn register(state: &AppState, body: Value) -> Result<Value> {
             .store
             .import_account(id.as_str(), &req.nick, "")
             .await?;
+        state.users_changed(&[id.to_string()]);
     }
     Ok(issued(state, id.as_str()))
 }

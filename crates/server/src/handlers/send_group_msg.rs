@@ -101,8 +101,7 @@ async fn send(state: &AppState, caller: &Caller, req: Request) -> Result<Sent> {
         (None, false) => rand::rng().random_range(0..100_000_000),
     };
     let sender = state
-        .store
-        .get_users(std::slice::from_ref(&from))
+        .users(std::slice::from_ref(&from))
         .await?
         .pop()
         .ok_or_else(|| ServerError::UnknownAccount(from.clone()))?;

@@ -133,10 +133,7 @@ pub async fn send_c2c(
         (None, false) => rand::rng().random_range(0..100_000_000),
     };
 
-    let users = state
-        .store
-        .get_users(&[from.clone(), to.to_owned()])
-        .await?;
+    let users = state.users(&[from.clone(), to.to_owned()]).await?;
     let sender = users
         .iter()
         .find(|u| u.user_id == from)

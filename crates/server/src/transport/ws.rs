@@ -53,25 +53,38 @@ async fn run(state: Arc<AppState>, socket: WebSocket, binary: bool) {
     let (tx, mut rx) = mpsc::channel::<Outbound>(OUTBOUND_QUEUE);
     let (mut sink, mut stream) = socket.split();
     let writer = tokio::spawn(async move {
-        while let Some(out) = rx.recv().await {
-            let msg = match out {
-                Outbound::Frame(bytes) if binary => Message::Binary(bytes),
-                Outbound::Frame(bytes) => match Utf8Bytes::try_from(bytes) {
-                    Ok(text) => Message::Text(text),
-                    Err(_) => continue,
-                },
-                Outbound::Close(code) => {
-                    let _ = sink
-                        .send(Message::Close(Some(CloseFrame {
-                            code,
-                            reason: Utf8Bytes::from_static(""),
-                        })))
-                        .await;
-                    break;
+        // Write everything queued, then flush once: under fan-out load a
+        // session often has several frames waiting, and one flush (one
+        // syscall) for all of them is much cheaper than one per frame.
+        let mut batch = Vec::with_capacity(64);
+        while rx.recv_many(&mut batch, 64).await > 0 {
+            let mut close = None;
+            for out in batch.drain(..) {
+                let msg = match out {
+                    Outbound::Frame(bytes) if binary => Message::Binary(bytes),
+                    Outbound::Frame(bytes) => match Utf8Bytes::try_from(bytes) {
+                        Ok(text) => Message::Text(text),
+                        Err(_) => continue,
+                    },
+                    Outbound::Close(code) => {
+                        close = Some(code);
+                        break;
+                    }
+                };
+                if sink.feed(msg).await.is_err() {
+                    return;
                 }
-            };
-            if sink.send(msg).await.is_err() {
-                break;
+            }
+            if sink.flush().await.is_err() {
+                return;
+            }
+            if let Some(code) = close {
+                let frame = CloseFrame {
+                    code,
+                    reason: Utf8Bytes::from_static(""),
+                };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                return;
             }
         }
     });
