@@ -93,7 +93,7 @@ async fn throughput(url: &str, senders: usize, seconds: u64) -> (f64, u64) {
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
-    for chat in chats {
+    for chat in chats.iter().cloned() {
         let acked = acked.clone();
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
@@ -116,23 +116,33 @@ async fn throughput(url: &str, senders: usize, seconds: u64) -> (f64, u64) {
         let _ = t.await;
     }
     let total = acked.load(Ordering::Relaxed);
-    drop(receiver);
-    (total as f64 / start.elapsed().as_secs_f64(), total)
+    let elapsed = start.elapsed();
+    for chat in chats.iter().chain(std::iter::once(&receiver)) {
+        let _ = chat.logout().await;
+    }
+    (total as f64 / elapsed.as_secs_f64(), total)
 }
 
 async fn latency(url: &str, rate: u64, seconds: u64) -> Histogram<u64> {
-    let senders = 20usize;
+    // Many users each sending a little, as in real traffic: one connection's
+    // requests are handled in order, so a few hot senders would measure queueing.
+    let senders = 100usize;
     let receiver = client(url, "lat-sink").await;
     let mut events = receiver.events();
     let origin = Instant::now();
     let total = rate * seconds;
     let per_sender = total / senders as u64;
     let interval = Duration::from_secs_f64(senders as f64 / rate as f64);
-    let mut tasks = Vec::new();
+    let mut chats = Vec::with_capacity(senders);
     for i in 0..senders {
-        let chat = client(url, &format!("l{i}")).await;
+        chats.push(client(url, &format!("l{i}")).await);
+    }
+    let mut tasks = Vec::new();
+    for (i, chat) in chats.into_iter().enumerate() {
+        // Spread the senders' ticks evenly: independent users are not in lockstep.
+        let offset = interval.mul_f64(i as f64 / senders as f64);
         tasks.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(interval);
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
             for _ in 0..per_sender {
                 tick.tick().await;
