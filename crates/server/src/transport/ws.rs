@@ -52,7 +52,7 @@ async fn run(state: Arc<AppState>, socket: WebSocket, binary: bool) {
     let conn = state.sessions.next_conn_id();
     let (tx, mut rx) = mpsc::channel::<Outbound>(OUTBOUND_QUEUE);
     let (mut sink, mut stream) = socket.split();
-    let writer = tokio::spawn(async move {
+    let mut writer = tokio::spawn(async move {
         // Write everything queued, then flush once: under fan-out load a
         // session often has several frames waiting, and one flush (one
         // syscall) for all of them is much cheaper than one per frame.
@@ -94,6 +94,8 @@ async fn run(state: Arc<AppState>, socket: WebSocket, binary: bool) {
     loop {
         let msg = tokio::select! {
             m = stream.next() => m,
+            // The writer ends on a server-side close (kick, slow session) or a dead socket.
+            _ = &mut writer => break,
             _ = shutdown.changed() => {
                 let _ = tx.send(Outbound::Close(1001)).await;
                 break;
@@ -121,7 +123,9 @@ async fn run(state: Arc<AppState>, socket: WebSocket, binary: bool) {
         state.sessions.unregister(&l.user, conn);
     }
     drop(tx);
-    let _ = writer.await;
+    if !writer.is_finished() {
+        let _ = writer.await;
+    }
 }
 
 /// Handles one frame; returns the reply to send, if any.
