@@ -568,8 +568,15 @@ async fn sends_reach_the_senders_other_sessions_and_kick_ends_them() {
     let mut alice_phone = Client::login(&server.ws_url(), "alice").await;
     let mut bob = Client::login(&server.ws_url(), "bob").await;
 
-    let mut m = alice_laptop.chat.create_text_message("bob", "C2C", "from the laptop").unwrap();
-    alice_laptop.chat.send_message(&mut m, &SendOptions::default()).await.unwrap();
+    let mut m = alice_laptop
+        .chat
+        .create_text_message("bob", "C2C", "from the laptop")
+        .unwrap();
+    alice_laptop
+        .chat
+        .send_message(&mut m, &SendOptions::default())
+        .await
+        .unwrap();
     let on_phone = alice_phone.received(1).await;
     assert_eq!(on_phone[0].id, m.id);
     assert_eq!(on_phone[0].flow, "out");
@@ -577,7 +584,11 @@ async fn sends_reach_the_senders_other_sessions_and_kick_ends_them() {
     assert_eq!(bob.received(1).await[0].id, m.id);
 
     // The admin kicks alice: every session hears why and becomes not ready.
-    server.admin().call("im_open_login_svc", "kick", &json!({"UserID": "alice"})).await.unwrap();
+    server
+        .admin()
+        .call("im_open_login_svc", "kick", &json!({"UserID": "alice"}))
+        .await
+        .unwrap();
     let reason = alice_phone
         .wait_for("KickedOut", |e| match e {
             Event::KickedOut(r) => Some(*r),
@@ -585,19 +596,37 @@ async fn sends_reach_the_senders_other_sessions_and_kick_ends_them() {
         })
         .await;
     assert_eq!(reason, natter_sdk::KickReason::RestApiKick);
-    alice_phone.wait_for("SdkNotReady", |e| matches!(e, Event::SdkNotReady).then_some(())).await;
+    alice_phone
+        .wait_for("SdkNotReady", |e| {
+            matches!(e, Event::SdkNotReady).then_some(())
+        })
+        .await;
     assert!(!alice_phone.chat.is_ready());
-    let err = alice_phone.chat.create_text_message("bob", "C2C", "still here?").unwrap_err();
+    let err = alice_phone
+        .chat
+        .create_text_message("bob", "C2C", "still here?")
+        .unwrap_err();
     assert_eq!(err.code(), 2024);
     // The server drops the kicked sessions (it may take a moment to see the sockets go).
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
-        let online = server.admin().call("openim", "query_online_status", &json!({"To_Account": ["alice", "bob"]})).await.unwrap();
+        let online = server
+            .admin()
+            .call(
+                "openim",
+                "query_online_status",
+                &json!({"To_Account": ["alice", "bob"]}),
+            )
+            .await
+            .unwrap();
         assert_eq!(online["QueryResult"][1]["Status"], "Online");
         if online["QueryResult"][0]["Status"] == "Offline" {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "alice still online after the kick");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "alice still online after the kick"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
