@@ -93,7 +93,7 @@ async fn throughput(url: &str, senders: usize, seconds: u64) -> (f64, u64) {
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
-    for chat in chats.iter().cloned() {
+    for chat in chats.clone() {
         let acked = acked.clone();
         tasks.push(tokio::spawn(async move {
             let mut n = 0u64;
