@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use rand::Rng;
 use serde::Deserialize;
 
+use crate::error::ServerError;
+
 /// Default SDKAppID of a local server.
 pub const DEFAULT_SDKAPPID: u64 = 1_400_000_000;
 /// Default app administrator.
@@ -17,27 +19,6 @@ pub const DEFAULT_ADMIN: &str = "administrator";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// File in the data dir that keeps a generated secret key.
 pub const SECRET_KEY_FILE: &str = "secret.key";
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("invalid config file {path}: {source}")]
-    Parse {
-        path: PathBuf,
-        source: toml::de::Error,
-    },
-    #[error("invalid {name}: {value:?}")]
-    Invalid { name: &'static str, value: String },
-    #[error("cannot prepare data dir {path}: {source}")]
-    DataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
 
 /// What the TOML file may contain; every field is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -63,14 +44,14 @@ pub struct Config {
 impl Config {
     /// Reads `file` (if any) and the environment, and prepares the data dir
     /// (creating a secret key there when none is configured).
-    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+    pub fn load(file: Option<&Path>) -> Result<Config, ServerError> {
         let from_file = match file {
             Some(path) => {
-                let text = fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                let text = fs::read_to_string(path).map_err(|source| ServerError::ConfigRead {
                     path: path.to_owned(),
                     source,
                 })?;
-                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                toml::from_str(&text).map_err(|source| ServerError::ConfigParse {
                     path: path.to_owned(),
                     source,
                 })?
@@ -86,11 +67,11 @@ impl Config {
     pub fn resolve(
         file: FileConfig,
         env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Config, ConfigError> {
+    ) -> Result<Config, ServerError> {
         let listen_raw = env("NATTER_LISTEN")
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.into());
-        let listen = listen_raw.parse().map_err(|_| ConfigError::Invalid {
+        let listen = listen_raw.parse().map_err(|_| ServerError::ConfigInvalid {
             name: "NATTER_LISTEN",
             value: listen_raw.clone(),
         })?;
@@ -99,7 +80,7 @@ impl Config {
             .or(file.data_dir)
             .unwrap_or_else(default_data_dir);
         let sdkappid = match env("NATTER_SDKAPPID") {
-            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+            Some(v) => v.parse().map_err(|_| ServerError::ConfigInvalid {
                 name: "NATTER_SDKAPPID",
                 value: v,
             })?,
@@ -109,12 +90,12 @@ impl Config {
             .or(file.admin)
             .unwrap_or_else(|| DEFAULT_ADMIN.into());
         if natter_proto::UserId::new(admin.clone()).is_err() {
-            return Err(ConfigError::Invalid {
+            return Err(ServerError::ConfigInvalid {
                 name: "NATTER_ADMIN",
                 value: admin,
             });
         }
-        fs::create_dir_all(&data_dir).map_err(|source| ConfigError::DataDir {
+        fs::create_dir_all(&data_dir).map_err(|source| ServerError::DataDir {
             path: data_dir.clone(),
             source,
         })?;
@@ -139,7 +120,7 @@ pub fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("natter-data"))
 }
 
-fn load_or_create_secret(data_dir: &Path) -> Result<String, ConfigError> {
+fn load_or_create_secret(data_dir: &Path) -> Result<String, ServerError> {
     let path = data_dir.join(SECRET_KEY_FILE);
     if let Ok(existing) = fs::read_to_string(&path) {
         let key = existing.trim().to_owned();
@@ -159,7 +140,7 @@ fn load_or_create_secret(data_dir: &Path) -> Result<String, ConfigError> {
     options
         .open(&path)
         .and_then(|mut f| f.write_all(key.as_bytes()).and_then(|_| f.sync_all()))
-        .map_err(|source| ConfigError::DataDir {
+        .map_err(|source| ServerError::DataDir {
             path: path.clone(),
             source,
         })?;
@@ -215,7 +196,7 @@ mod tests {
         };
         assert!(matches!(
             Config::resolve(FileConfig::default(), env),
-            Err(ConfigError::Invalid { .. })
+            Err(ServerError::ConfigInvalid { .. })
         ));
     }
 }

@@ -1,5 +1,10 @@
-//! The server's error type. Every variant maps to one of Tencent's codes;
+//! The server's one error type. Every variant maps to one of Tencent's codes;
 //! transports render it as `{ActionStatus: "FAIL", ErrorCode, ErrorInfo}`.
+//! Storage, configuration and start-up failures are variants too (code
+//! 20005, internal error) so every layer speaks the same type.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use natter_proto::codes;
 use natter_proto::ProtoError;
@@ -39,8 +44,53 @@ pub enum ServerError {
     AccountExists(String),
     #[error("SDKAppID {0} is not served here")]
     WrongSdkAppId(String),
-    #[error("storage failed: {0}")]
-    Store(#[from] crate::store::StoreError),
+    #[error("database error: {0}")]
+    Db(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the storage writer has stopped")]
+    WriterGone,
+    #[error("cannot read {path}: {source}")]
+    ConfigRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    ConfigParse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("invalid {name}: {value:?}")]
+    ConfigInvalid { name: &'static str, value: String },
+    #[error("cannot prepare {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+impl From<rusqlite::Error> for ServerError {
+    fn from(e: rusqlite::Error) -> Self {
+        ServerError::Db(e.to_string())
+    }
+}
+
+impl From<r2d2::Error> for ServerError {
+    fn from(e: r2d2::Error) -> Self {
+        ServerError::Db(e.to_string())
+    }
+}
+
+/// Only the store decodes JSON it wrote itself; failing that means corrupt data.
+impl From<serde_json::Error> for ServerError {
+    fn from(e: serde_json::Error) -> Self {
+        ServerError::Corrupt(e.to_string())
+    }
 }
 
 impl ServerError {
@@ -64,7 +114,15 @@ impl ServerError {
             ServerError::BadPassword => codes::USERSIG_INVALID,
             ServerError::AccountExists(_) => codes::ACCOUNT_INVALID_PARAMETER,
             ServerError::WrongSdkAppId(_) => codes::REST_BAD_SDKAPPID,
-            ServerError::Store(_) => codes::INTERNAL_ERROR,
+            // Internal failures; configuration and start-up errors never reach a client.
+            ServerError::Db(_)
+            | ServerError::Corrupt(_)
+            | ServerError::WriterGone
+            | ServerError::ConfigRead { .. }
+            | ServerError::ConfigParse { .. }
+            | ServerError::ConfigInvalid { .. }
+            | ServerError::DataDir { .. }
+            | ServerError::Bind { .. } => codes::INTERNAL_ERROR,
         }
     }
 

@@ -32,17 +32,6 @@ use store::SqliteStore;
 /// Name of the SQLite database inside the data dir.
 pub const DATABASE_FILE: &str = "natter.db";
 
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("cannot open the database: {0}")]
-    Store(#[from] store::StoreError),
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-}
-
 /// A running server.
 pub struct RunningServer {
     pub addr: SocketAddr,
@@ -68,7 +57,7 @@ impl RunningServer {
 }
 
 /// Opens the store in `config.data_dir`, binds `config.listen` and serves in the background.
-pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     let store = Arc::new(SqliteStore::open(&config.data_dir.join(DATABASE_FILE))?);
     // The app administrator is an account like any other (it may send as itself).
     store::Store::ensure_user(store.as_ref(), &config.admin).await?;
@@ -76,11 +65,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let bus = Arc::new(LocalBus::new(sessions.clone()));
     let listener = TcpListener::bind(config.listen)
         .await
-        .map_err(|source| StartError::Bind {
+        .map_err(|source| ServerError::Bind {
             addr: config.listen,
             source,
         })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+    let addr = listener.local_addr().map_err(|source| ServerError::Bind {
         addr: config.listen,
         source,
     })?;

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::common::{now, parse};
 use crate::error::{Result, ServerError};
 use crate::state::{AppState, Caller};
-use crate::store::{GroupRecord, MemberRecord, StoreError};
+use crate::store::{GroupRecord, MemberRecord};
 
 #[derive(Debug, Deserialize)]
 pub struct MemberItem {
@@ -141,11 +141,7 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
         last_msg_time: 0,
         member_count: members.len() as u32,
     };
-    match state.store.create_group(record, members).await {
-        Ok(()) => {}
-        Err(StoreError::GroupExists(g)) => return Err(ServerError::GroupIdInUse(g)),
-        Err(e) => return Err(e.into()),
-    }
+    state.store.create_group(record, members).await?;
     state.members_changed(group_id.as_str());
     Ok(json!({"GroupId": group_id.as_str()}))
 }

@@ -15,39 +15,13 @@ pub mod sqlite;
 use async_trait::async_trait;
 use natter_proto::MsgItem;
 
+pub use crate::error::ServerError;
+
 pub use sqlite::SqliteStore;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Db(String),
-    #[error("stored data is corrupt: {0}")]
-    Corrupt(String),
-    #[error("the storage writer has stopped")]
-    WriterGone,
-    #[error("group {0} does not exist")]
-    NoSuchGroup(String),
-    #[error("group {0} already exists")]
-    GroupExists(String),
-}
-
-impl From<r2d2_sqlite::rusqlite::Error> for StoreError {
-    fn from(e: r2d2_sqlite::rusqlite::Error) -> Self {
-        StoreError::Db(e.to_string())
-    }
-}
-impl From<r2d2::Error> for StoreError {
-    fn from(e: r2d2::Error) -> Self {
-        StoreError::Db(e.to_string())
-    }
-}
-impl From<serde_json::Error> for StoreError {
-    fn from(e: serde_json::Error) -> Self {
-        StoreError::Corrupt(e.to_string())
-    }
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
+/// Store methods fail with the server's error type (`Db`, `Corrupt`,
+/// `WriterGone`, `GroupNotFound`, `GroupIdInUse`).
+pub type StoreResult<T> = Result<T, ServerError>;
 
 /// An account.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,8 +19,8 @@ use std::thread;
 use async_trait::async_trait;
 use natter_proto::MsgItem;
 use r2d2::Pool;
-use r2d2_sqlite::rusqlite::{self, params, Connection, OpenFlags, OptionalExtension};
 use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{self, params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
 
 use super::*;
@@ -148,7 +148,7 @@ impl SqliteStore {
         thread::Builder::new()
             .name("natter-sqlite-writer".into())
             .spawn(move || writer_loop(writer, rx))
-            .map_err(|e| StoreError::Db(format!("cannot start writer thread: {e}")))?;
+            .map_err(|e| ServerError::Db(format!("cannot start writer thread: {e}")))?;
         Ok(SqliteStore { jobs, readers })
     }
 
@@ -168,8 +168,8 @@ impl SqliteStore {
         self.jobs
             .send(job)
             .await
-            .map_err(|_| StoreError::WriterGone)?;
-        rx.await.map_err(|_| StoreError::WriterGone)?
+            .map_err(|_| ServerError::WriterGone)?;
+        rx.await.map_err(|_| ServerError::WriterGone)?
     }
 
     /// Runs `f` on a pooled read-only connection off the async runtime.
@@ -184,7 +184,7 @@ impl SqliteStore {
             f(&conn)
         })
         .await
-        .map_err(|e| StoreError::Db(format!("reader task failed: {e}")))?
+        .map_err(|e| ServerError::Db(format!("reader task failed: {e}")))?
     }
 }
 
@@ -224,7 +224,7 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>) {
             continue;
         }
         let completions: Vec<Completion> = batch.drain(..).map(|job| job(&conn)).collect();
-        let commit = conn.execute_batch("COMMIT").map_err(StoreError::from);
+        let commit = conn.execute_batch("COMMIT").map_err(ServerError::from);
         if let Err(e) = &commit {
             tracing::error!(error = %e, "group commit failed");
             let _ = conn.execute_batch("ROLLBACK");
@@ -232,7 +232,7 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>) {
         for done in completions {
             done(match &commit {
                 Ok(()) => Ok(()),
-                Err(e) => Err(StoreError::Db(e.to_string())),
+                Err(e) => Err(ServerError::Db(e.to_string())),
             });
         }
     }
@@ -547,7 +547,7 @@ impl Store for SqliteStore {
             let exists: bool =
                 c.query_row("SELECT EXISTS(SELECT 1 FROM groups WHERE group_id = ?1)", [&group.group_id], |r| r.get(0))?;
             if exists {
-                return Err(StoreError::GroupExists(group.group_id));
+                return Err(ServerError::GroupIdInUse(group.group_id));
             }
             c.execute(
                 "INSERT INTO groups (group_id, group_type, name, owner, introduction, notification, face_url, max_members, created_at)
@@ -611,7 +611,7 @@ impl Store for SqliteStore {
             let last_seq: u64 = c
                 .query_row("SELECT last_seq FROM groups WHERE group_id = ?1", [&g], |r| r.get(0))
                 .optional()?
-                .ok_or_else(|| StoreError::NoSuchGroup(g.clone()))?;
+                .ok_or_else(|| ServerError::GroupNotFound(g.clone()))?;
             let mut already = Vec::new();
             for m in &members {
                 ensure_user_in(c, &m.user_id)?;
@@ -701,7 +701,7 @@ impl Store for SqliteStore {
                 )?
                 .query_row(params![group_id, item.msg_time_stamp], |r| r.get(0))
                 .optional()?
-                .ok_or_else(|| StoreError::NoSuchGroup(group_id.clone()))?;
+                .ok_or_else(|| ServerError::GroupNotFound(group_id.clone()))?;
             item.msg_seq = seq;
             c.prepare_cached(
                 "INSERT INTO group_msgs (group_id, seq, from_account, msg_random, client_seq, no_unread, no_last, item)
