@@ -88,6 +88,20 @@ impl Client {
         }
     }
 
+    /// Creates and sends a text message; the sent message on success.
+    pub async fn send_text(
+        &self,
+        to: &str,
+        conversation_type: &str,
+        text: &str,
+    ) -> Result<natter_sdk::Message, natter_sdk::SdkError> {
+        let mut m = self.chat.create_text_message(to, conversation_type, text)?;
+        self.chat
+            .send_message(&mut m, &natter_sdk::SendOptions::default())
+            .await
+            .map(|_| m)
+    }
+
     /// Waits for the first event that `pick` maps to `Some`.
     pub async fn wait_for<T>(
         &mut self,

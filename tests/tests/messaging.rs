@@ -448,27 +448,17 @@ async fn errors_carry_tencent_codes() {
     assert_eq!(m.status, "fail");
 
     // Unknown group → 10010; unknown user → 20003; system conversation → 2106.
-    let mut m = alice
-        .chat
-        .create_text_message("no-such-group", "GROUP", "x")
-        .unwrap();
     assert_eq!(
         alice
-            .chat
-            .send_message(&mut m, &SendOptions::default())
+            .send_text("no-such-group", "GROUP", "x")
             .await
             .unwrap_err()
             .code(),
         10010
     );
-    let mut m = alice
-        .chat
-        .create_text_message("nobody", "C2C", "x")
-        .unwrap();
     assert_eq!(
         alice
-            .chat
-            .send_message(&mut m, &SendOptions::default())
+            .send_text("nobody", "C2C", "x")
             .await
             .unwrap_err()
             .code(),

@@ -34,12 +34,7 @@ async fn missed_messages_arrive_after_reconnect_in_order_once() {
     // While alice cannot reach the server, bob sends five more: only the
     // sync after her reconnect can bring them.
     for i in 1..=5 {
-        let mut m = bob
-            .chat
-            .create_text_message("alice", "C2C", &format!("missed {i}"))
-            .unwrap();
-        bob.chat
-            .send_message(&mut m, &SendOptions::default())
+        bob.send_text("alice", "C2C", &format!("missed {i}"))
             .await
             .unwrap();
     }

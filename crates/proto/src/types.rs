@@ -97,3 +97,69 @@ pub fn priority_name(n: u32) -> &'static str {
         _ => MSG_PRIORITY_NORMAL,
     }
 }
+
+pub const GRP_TIP_MBR_JOIN: u32 = 1;
+pub const GRP_TIP_MBR_QUIT: u32 = 2;
+pub const GRP_TIP_MBR_KICKED_OUT: u32 = 3;
+pub const GRP_TIP_MBR_SET_ADMIN: u32 = 4;
+pub const GRP_TIP_MBR_CANCELED_ADMIN: u32 = 5;
+pub const GRP_TIP_GRP_PROFILE_UPDATED: u32 = 6;
+pub const GRP_TIP_MBR_PROFILE_UPDATED: u32 = 7;
+pub const GRP_TIP_BAN_AVCHATROOM_MEMBER: u32 = 10;
+pub const GRP_TIP_UNBAN_AVCHATROOM_MEMBER: u32 = 11;
+
+/// Conversation marks are bit flags; the shipped JS uses 4 and 8 for FOLD and HIDE.
+pub const CONV_MARK_TYPE_STAR: u32 = 1;
+pub const CONV_MARK_TYPE_UNREAD: u32 = 2;
+pub const CONV_MARK_TYPE_FOLD: u32 = 4;
+pub const CONV_MARK_TYPE_HIDE: u32 = 8;
+
+pub const MSG_REMIND_ACPT_NOT_NOTE: &str = "AcceptNotNotify";
+pub const MSG_REMIND_DISCARD: &str = "Discard";
+pub const NOT_RECEIVE_OFFLINE_PUSH_EXCEPT_AT: &str = "AcceptNotNotifyExceptAt";
+pub const NOT_RECEIVE_MSG_EXCEPT_AT: &str = "NotReceiveMsgExceptAt";
+
+pub const JOIN_OPTIONS_FREE_ACCESS: &str = "FreeAccess";
+pub const JOIN_OPTIONS_NEED_PERMISSION: &str = "NeedPermission";
+pub const JOIN_OPTIONS_DISABLE_APPLY: &str = "DisableApply";
+pub const JOIN_STATUS_SUCCESS: &str = "JoinedSuccess";
+pub const JOIN_STATUS_ALREADY_IN_GROUP: &str = "AlreadyInGroup";
+pub const JOIN_STATUS_WAIT_APPROVAL: &str = "WaitAdminApproval";
+
+pub const READ_ALL_C2C_MSG: &str = "readAllC2CMessage";
+pub const READ_ALL_GROUP_MSG: &str = "readAllGroupMessage";
+pub const READ_ALL_MSG: &str = "readAllMessage";
+
+/// Image format codes (`ImageFormat`).
+pub const IMAGE_FORMAT_JPG: u32 = 1;
+pub const IMAGE_FORMAT_GIF: u32 = 2;
+pub const IMAGE_FORMAT_PNG: u32 = 3;
+pub const IMAGE_FORMAT_BMP: u32 = 4;
+pub const IMAGE_FORMAT_OTHER: u32 = 255;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_types_accept_product_names() {
+        assert_eq!(normalize_group_type("Work"), Some(GRP_WORK));
+        assert_eq!(normalize_group_type("Meeting"), Some(GRP_MEETING));
+        assert_eq!(normalize_group_type("ChatRoom"), Some("ChatRoom"));
+        assert_eq!(normalize_group_type("work"), None);
+        assert_eq!(default_max_members(GRP_WORK), 200);
+    }
+
+    #[test]
+    fn priorities_map_both_ways() {
+        for (name, n) in [("High", 1), ("Normal", 2), ("Low", 3), ("Lowest", 4)] {
+            assert_eq!(priority_number(name), n);
+            assert_eq!(priority_name(n), name);
+        }
+        assert_eq!(
+            priority_number("Urgent"),
+            2,
+            "unknown priorities are Normal"
+        );
+    }
+}

@@ -76,6 +76,18 @@ pub fn group_json(g: &GroupRecord) -> Value {
     })
 }
 
+/// The strings of an array field (`[]` when absent; non-strings skipped).
+pub fn string_list(body: &Value, name: &str) -> Vec<String> {
+    body.get(name)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Reads a string-or-number field as u64 (Tencent clients send both).
 pub fn u64_field(v: &Value, name: &str) -> Option<u64> {
     match v.get(name)? {

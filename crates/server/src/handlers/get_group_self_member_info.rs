@@ -8,15 +8,7 @@ use crate::error::Result;
 use crate::state::{AppState, Caller};
 
 pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
-    let ids: Vec<String> = body
-        .get("GroupIdList")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let ids: Vec<String> = super::common::string_list(&body, "GroupIdList");
     let joined = state.store.joined_groups(&caller.user).await?;
     let infos: Vec<Value> = ids
         .iter()

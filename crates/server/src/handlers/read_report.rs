@@ -98,15 +98,7 @@ pub async fn group_msg_read_report(
 }
 
 pub async fn get_peer_read_time(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
-    let peers: Vec<String> = body
-        .get("To_Account")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let peers: Vec<String> = super::common::string_list(&body, "To_Account");
     let convs = state.store.c2c_conversations(&caller.user).await?;
     let times: Vec<u64> = peers
         .iter()
