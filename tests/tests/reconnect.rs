@@ -112,3 +112,21 @@ async fn requests_time_out_with_2801_when_the_server_is_gone() {
     assert_eq!(err.code(), 2801);
     assert_eq!(m.status, "fail");
 }
+
+#[tokio::test]
+async fn login_to_an_unreachable_server_fails_with_2800() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap();
+    drop(free);
+    let mut options =
+        natter_sdk::ChatOptions::new(format!("ws://{addr}"), natter_system_tests::SDKAPPID);
+    options.request_timeout = Duration::from_millis(700);
+    let chat = natter_sdk::Chat::create(options);
+    let err = chat
+        .login("alice", &natter_system_tests::sig("alice"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), 2800, "{err}");
+    assert!(chat.login_user().is_none());
+    assert!(!chat.is_ready());
+}

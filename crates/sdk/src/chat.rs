@@ -215,13 +215,23 @@ impl Chat {
         tokio::spawn(conn.clone().run(signals_tx));
 
         // The first socket: log in, then keep handling signals in the background.
-        let first = loop {
-            match signals.recv().await {
-                Some(Signal::Opened) => break self.wslogin(&conn, user_id).await,
-                Some(Signal::Closed) => continue,
-                Some(Signal::Push(_)) => continue,
-                None => break Err(SdkError::Network("connection task ended".into())),
+        let first_open = async {
+            loop {
+                match signals.recv().await {
+                    Some(Signal::Opened) => return Ok(()),
+                    Some(Signal::Closed | Signal::Push(_)) => continue,
+                    None => return Err(SdkError::Network("connection task ended".into())),
+                }
             }
+        };
+        let first = match tokio::time::timeout(self.inner.options.request_timeout, first_open).await
+        {
+            Ok(Ok(())) => self.wslogin(&conn, user_id).await,
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(SdkError::Network(format!(
+                "cannot reach {}",
+                self.inner.options.server_url
+            ))),
         };
         if let Err(e) = first {
             conn.stop();

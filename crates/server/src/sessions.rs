@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, Notify};
 
 /// Outbound frames queued per session before it counts as too slow.
 pub const OUTBOUND_QUEUE: usize = 4096;
@@ -31,6 +33,8 @@ pub enum Outbound {
 struct Entry {
     conn: ConnId,
     tx: mpsc::Sender<Outbound>,
+    /// Tells the connection to close itself (its queue is full).
+    close: Arc<Notify>,
 }
 
 /// Logged-in sessions by user.
@@ -50,12 +54,20 @@ impl Sessions {
         self.next_conn.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// Registers `conn` as a session of `user` (idempotent: a re-login of the same connection is one session).
-    pub fn register(&self, user: &str, conn: ConnId, tx: mpsc::Sender<Outbound>) {
+    /// Registers `conn` as a session of `user` (idempotent: a re-login of the
+    /// same connection is one session). `close` is notified if the session
+    /// falls too far behind; the connection must then close its socket.
+    pub fn register(
+        &self,
+        user: &str,
+        conn: ConnId,
+        tx: mpsc::Sender<Outbound>,
+        close: Arc<Notify>,
+    ) {
         let mut map = self.by_user.write().unwrap_or_else(|p| p.into_inner());
         let list = map.entry(user.to_owned()).or_default();
         list.retain(|e| e.conn != conn);
-        list.push(Entry { conn, tx });
+        list.push(Entry { conn, tx, close });
     }
 
     pub fn unregister(&self, user: &str, conn: ConnId) {
@@ -100,8 +112,9 @@ impl Sessions {
         for (user, e) in too_slow {
             tracing::warn!(%user, conn = e.conn, "session too slow; disconnecting it so it resyncs");
             self.unregister(&user, e.conn);
-            // The queue is full, so the close cannot be queued; dropping the
-            // registration and the sender lets the writer end the socket.
+            // The queue is full, so a close frame cannot be queued: signal
+            // the connection instead. Its client reconnects and resyncs.
+            e.close.notify_one();
         }
         delivered
     }
@@ -117,9 +130,9 @@ mod tests {
         let (tx1, mut rx1) = mpsc::channel(4);
         let (tx2, mut rx2) = mpsc::channel(4);
         let (tx3, mut rx3) = mpsc::channel(4);
-        s.register("alice", 1, tx1);
-        s.register("alice", 2, tx2);
-        s.register("bob", 3, tx3);
+        s.register("alice", 1, tx1, Arc::default());
+        s.register("alice", 2, tx2, Arc::default());
+        s.register("bob", 3, tx3, Arc::default());
         let n = s.deliver(
             &["alice".into(), "bob".into(), "carol".into()],
             Some(2),
@@ -137,10 +150,15 @@ mod tests {
     async fn a_full_queue_drops_the_session() {
         let s = Sessions::new();
         let (tx, _rx) = mpsc::channel(1);
-        s.register("bob", 7, tx);
+        let close = Arc::new(Notify::new());
+        s.register("bob", 7, tx, close.clone());
         let f = Outbound::Frame(Bytes::from_static(b"x"));
         assert_eq!(s.deliver(&["bob".into()], None, &f), 1);
         assert_eq!(s.deliver(&["bob".into()], None, &f), 0);
         assert_eq!(s.count("bob"), 0);
+        // The connection was told to close (the permit is stored for it).
+        tokio::time::timeout(std::time::Duration::from_secs(1), close.notified())
+            .await
+            .unwrap();
     }
 }

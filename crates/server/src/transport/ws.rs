@@ -20,7 +20,7 @@ use futures_util::{SinkExt, StreamExt};
 use natter_proto::codes;
 use natter_proto::wire::{fail_body, ok_body, Frame, Head};
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::auth::unix_now;
 use crate::error::{Result, ServerError};
@@ -30,6 +30,8 @@ use crate::state::{AppState, Caller};
 
 /// Seconds between `wshello` frames the SDK is asked to send.
 const HELLO_INTERVAL: u64 = 120;
+/// How long a closing connection may take to flush its queue.
+const WRITER_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 /// Largest accepted frame (a 12 KB body plus envelope, with room to spare).
 const MAX_FRAME_BYTES: usize = 256 * 1024;
 
@@ -90,12 +92,17 @@ async fn run(state: Arc<AppState>, socket: WebSocket, binary: bool) {
     });
 
     let mut shutdown = state.shutdown_signal();
+    let too_slow = Arc::new(Notify::new());
     let mut login: Option<Login> = None;
     loop {
         let msg = tokio::select! {
             m = stream.next() => m,
             // The writer ends on a server-side close (kick, slow session) or a dead socket.
             _ = &mut writer => break,
+            _ = too_slow.notified() => {
+                tracing::debug!(conn, "closing a session that fell behind");
+                break;
+            }
             _ = shutdown.changed() => {
                 let _ = tx.send(Outbound::Close(1001)).await;
                 break;
@@ -108,7 +115,8 @@ async fn run(state: Arc<AppState>, socket: WebSocket, binary: bool) {
             // Pings are answered by the library; frames of the wrong kind are ignored, like the SDK does.
             Some(Ok(_)) => continue,
         };
-        let Some(reply) = handle_frame(&state, conn, &tx, &mut login, &data).await else {
+        let Some(reply) = handle_frame(&state, conn, &tx, &too_slow, &mut login, &data).await
+        else {
             continue;
         };
         if tx
@@ -123,8 +131,13 @@ async fn run(state: Arc<AppState>, socket: WebSocket, binary: bool) {
         state.sessions.unregister(&l.user, conn);
     }
     drop(tx);
-    if !writer.is_finished() {
-        let _ = writer.await;
+    // Let the writer flush what is queued, but never wait on a client that stopped reading.
+    if !writer.is_finished()
+        && tokio::time::timeout(WRITER_DRAIN, &mut writer)
+            .await
+            .is_err()
+    {
+        writer.abort();
     }
 }
 
@@ -133,6 +146,7 @@ async fn handle_frame(
     state: &AppState,
     conn: ConnId,
     tx: &mpsc::Sender<Outbound>,
+    too_slow: &Arc<Notify>,
     login: &mut Option<Login>,
     data: &[u8],
 ) -> Option<Frame> {
@@ -147,7 +161,9 @@ async fn handle_frame(
     let head = frame.head;
     let servcmd = head.servcmd.as_str();
     let result: Result<Option<Value>> = match servcmd {
-        "im_open_status.wslogin" => wslogin(state, conn, tx, login, &head).await.map(Some),
+        "im_open_status.wslogin" => wslogin(state, conn, tx, too_slow, login, &head)
+            .await
+            .map(Some),
         "im_open_status.wslogout" => {
             if let Some(l) = login.take() {
                 state.sessions.unregister(&l.user, conn);
@@ -199,6 +215,7 @@ async fn wslogin(
     state: &AppState,
     conn: ConnId,
     tx: &mpsc::Sender<Outbound>,
+    too_slow: &Arc<Notify>,
     login: &mut Option<Login>,
     head: &Head,
 ) -> Result<Value> {
@@ -224,7 +241,9 @@ async fn wslogin(
     if let Some(previous) = login.take() {
         state.sessions.unregister(&previous.user, conn);
     }
-    state.sessions.register(&user, conn, tx.clone());
+    state
+        .sessions
+        .register(&user, conn, tx.clone(), too_slow.clone());
     let a2 = state.auth.issue_a2(&user, tiny_id, expires_at);
     tracing::debug!(%user, conn, "logged in");
     *login = Some(Login { user });
