@@ -63,6 +63,34 @@ pub struct MessageListPage {
     pub is_completed: bool,
 }
 
+/// The most recent message IDs, bounded. A resync returns only messages after
+/// the last sync position, so a forgotten ID could come back only if more than
+/// `CAPACITY` messages arrived between two syncs.
+#[derive(Default)]
+struct SeenIds {
+    set: HashSet<String>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl SeenIds {
+    /// Remembered IDs at most.
+    const CAPACITY: usize = 50_000;
+
+    /// Remembers `id`; false if it was already known.
+    fn insert(&mut self, id: &str) -> bool {
+        if !self.set.insert(id.to_owned()) {
+            return false;
+        }
+        self.order.push_back(id.to_owned());
+        if self.order.len() > Self::CAPACITY {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        true
+    }
+}
+
 struct Outgoing {
     elements: Vec<Element>,
     at_user_list: Vec<String>,
@@ -78,7 +106,7 @@ struct State {
     cookie: String,
     conversations: HashMap<String, Conversation>,
     /// IDs of messages already delivered or sent here (dedupe of pushes and syncs).
-    seen: HashSet<String>,
+    seen: SeenIds,
     /// History cursors by the ID handed out as `next_req_message_id`.
     cursors: HashMap<String, String>,
     /// Bodies of messages created here and not yet sent successfully.
@@ -494,7 +522,7 @@ impl Chat {
             let mut fresh = Vec::new();
             for item in &items {
                 let m = Message::from_item(item, &me);
-                if !st.seen.insert(m.id.clone()) {
+                if !st.seen.insert(&m.id) {
                     continue;
                 }
                 let conv = st
@@ -758,7 +786,7 @@ impl Chat {
                 {
                     let mut st = self.state();
                     st.outbox.remove(&message.id);
-                    st.seen.insert(message.id.clone());
+                    st.seen.insert(&message.id);
                     let me = st.user.clone().unwrap_or_default();
                     st.conversations
                         .entry(message.conversation_id.clone())
@@ -940,6 +968,18 @@ mod tests {
         assert_eq!(websocket_base("https://chat.example"), "wss://chat.example");
         assert_eq!(websocket_base("ws://h:1"), "ws://h:1");
         assert_eq!(websocket_base("h:1"), "ws://h:1");
+    }
+
+    #[test]
+    fn seen_ids_dedupe_and_stay_bounded() {
+        let mut seen = SeenIds::default();
+        assert!(seen.insert("a"));
+        assert!(!seen.insert("a"));
+        for i in 0..SeenIds::CAPACITY {
+            seen.insert(&i.to_string());
+        }
+        assert_eq!(seen.set.len(), SeenIds::CAPACITY);
+        assert!(seen.insert("a"), "the oldest ID was forgotten");
     }
 
     #[test]
