@@ -680,6 +680,17 @@ async fn password_accounts_hand_out_usersigs() {
         .await
         .unwrap_err();
     assert_eq!(nobody.code(), 70003);
+    // Guessing is throttled: after 5 wrong passwords even the right one waits (70050).
+    for _ in 0..4 {
+        let e = natter_sdk::account::login_with_password(&url, "dave", "guess-guess")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), 70003);
+    }
+    let locked = natter_sdk::account::login_with_password(&url, "dave", "s3cret-pass")
+        .await
+        .unwrap_err();
+    assert_eq!(locked.code(), 70050);
     // The issued UserSig logs in over WebSocket.
     let chat = natter_sdk::Chat::create(natter_sdk::ChatOptions::new(server.ws_url(), SDKAPPID));
     chat.login("dave", &ok.user_sig).await.unwrap();

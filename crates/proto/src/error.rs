@@ -67,6 +67,7 @@ pub mod codes {
     pub const USERSIG_INVALID: u32 = 70003;
     pub const USERSIG_IDENTIFIER_MISMATCH: u32 = 70013;
     pub const USERSIG_SDKAPPID_MISMATCH: u32 = 70014;
+    pub const TOO_MANY_FAILED_ATTEMPTS: u32 = 70050;
     pub const ACCOUNT_NOT_FOUND: u32 = 70107;
     pub const ACCOUNT_INVALID_PARAMETER: u32 = 70402;
     pub const ACCOUNT_ADMIN_REQUIRED: u32 = 70403;

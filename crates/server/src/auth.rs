@@ -130,6 +130,66 @@ impl Auth {
     }
 }
 
+/// Limits password guessing: after `max_failures` wrong passwords for an
+/// account within `window`, further attempts fail with 70050 until the
+/// window has passed since the first failure.
+pub struct LoginThrottle {
+    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
+    max_failures: u32,
+    window: std::time::Duration,
+}
+
+impl LoginThrottle {
+    /// Entries kept before expired ones are swept.
+    const SWEEP_AT: usize = 10_000;
+
+    pub fn new(max_failures: u32, window: std::time::Duration) -> Self {
+        LoginThrottle {
+            failures: Default::default(),
+            max_failures,
+            window,
+        }
+    }
+
+    fn map(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (u32, std::time::Instant)>>
+    {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Fails with 70050 while `user` is locked out.
+    pub fn check(&self, user: &str) -> Result<()> {
+        let mut map = self.map();
+        match map.get(user) {
+            Some((n, since)) if since.elapsed() < self.window && *n >= self.max_failures => {
+                Err(ServerError::TooManyAttempts)
+            }
+            Some((_, since)) if since.elapsed() >= self.window => {
+                map.remove(user);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn failed(&self, user: &str) {
+        let mut map = self.map();
+        if map.len() >= Self::SWEEP_AT {
+            let window = self.window;
+            map.retain(|_, (_, since)| since.elapsed() < window);
+        }
+        let entry = map
+            .entry(user.to_owned())
+            .or_insert((0, std::time::Instant::now()));
+        entry.0 += 1;
+    }
+
+    pub fn succeeded(&self, user: &str) {
+        self.map().remove(user);
+    }
+}
+
 /// Hashes a password with Argon2id (CPU-heavy: call off the async runtime).
 pub fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -170,6 +230,22 @@ mod tests {
         assert!(auth.verify_a2("garbage", None).is_err());
         let expired = auth.issue_a2("alice", 7, 1);
         assert_eq!(auth.verify_a2(&expired, None).unwrap_err().code(), 70001);
+    }
+
+    #[test]
+    fn throttle_locks_out_after_repeated_failures() {
+        let t = LoginThrottle::new(3, std::time::Duration::from_millis(200));
+        for _ in 0..3 {
+            assert!(t.check("eve").is_ok());
+            t.failed("eve");
+        }
+        assert_eq!(t.check("eve").unwrap_err().code(), 70050);
+        assert!(t.check("bob").is_ok(), "other accounts are not affected");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        assert!(t.check("eve").is_ok(), "the lock-out ends with its window");
+        t.failed("bob");
+        t.succeeded("bob");
+        assert!(t.map().get("bob").is_none());
     }
 
     #[test]

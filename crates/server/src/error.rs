@@ -40,6 +40,8 @@ pub enum ServerError {
     SessionExpired,
     #[error("wrong user ID or password")]
     BadPassword,
+    #[error("too many failed sign-in attempts; try again in a minute")]
+    TooManyAttempts,
     #[error("account {0} already exists")]
     AccountExists(String),
     #[error("SDKAppID {0} is not served here")]
@@ -112,6 +114,7 @@ impl ServerError {
             ServerError::NotLoggedIn => codes::REST_BAD_IDENTIFIER,
             ServerError::SessionExpired => codes::USERSIG_EXPIRED,
             ServerError::BadPassword => codes::USERSIG_INVALID,
+            ServerError::TooManyAttempts => codes::TOO_MANY_FAILED_ATTEMPTS,
             ServerError::AccountExists(_) => codes::ACCOUNT_INVALID_PARAMETER,
             ServerError::WrongSdkAppId(_) => codes::REST_BAD_SDKAPPID,
             // Internal failures; configuration and start-up errors never reach a client.

@@ -9,7 +9,7 @@ use natter_proto::wire::Frame;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, LoginThrottle};
 use crate::bus::{Bus, Delivery};
 use crate::config::Config;
 use crate::error::{Result, ServerError};
@@ -52,9 +52,14 @@ impl Caller {
     }
 }
 
+/// Wrong passwords allowed per account within [`LOGIN_FAILURE_WINDOW`].
+pub const MAX_LOGIN_FAILURES: u32 = 5;
+pub const LOGIN_FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub struct AppState {
     pub config: Config,
     pub auth: Auth,
+    pub login_throttle: LoginThrottle,
     pub store: Arc<dyn Store>,
     pub sessions: Arc<Sessions>,
     pub bus: Arc<dyn Bus>,
@@ -77,6 +82,7 @@ impl AppState {
         AppState {
             config,
             auth,
+            login_throttle: LoginThrottle::new(MAX_LOGIN_FAILURES, LOGIN_FAILURE_WINDOW),
             store,
             sessions,
             bus,

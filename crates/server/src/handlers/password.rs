@@ -2,7 +2,8 @@
 //!
 //! * `natter_account.register` `{UserID, Password, Nick?}` creates an account
 //!   with a password (70402 if it already has one);
-//! * `natter_account.login` `{UserID, Password}` checks it (70003 if wrong).
+//! * `natter_account.login` `{UserID, Password}` checks it (70003 if wrong;
+//!   70050 for a minute after 5 wrong passwords for the same account).
 //!
 //! Both answer `{UserSig, ExpireTime, SDKAppID}`: the desktop app then logs
 //! in over WebSocket with that UserSig like any Tencent client. Hashes are
@@ -77,12 +78,17 @@ pub async fn register(state: &AppState, body: Value) -> Result<Value> {
 pub async fn login(state: &AppState, body: Value) -> Result<Value> {
     let req: Request = parse(body, codes::ACCOUNT_INVALID_PARAMETER)?;
     let id = UserId::new(req.user_id).map_err(|_| ServerError::BadPassword)?;
-    let Some(hash) = state.store.password_hash(id.as_str()).await? else {
-        return Err(ServerError::BadPassword);
-    };
+    state.login_throttle.check(id.as_str())?;
+    let hash = state.store.password_hash(id.as_str()).await?;
     let password = req.password;
-    if !blocking(move || verify_password(&password, &hash)).await? {
+    let ok = match hash {
+        Some(hash) => blocking(move || verify_password(&password, &hash)).await?,
+        None => false,
+    };
+    if !ok {
+        state.login_throttle.failed(id.as_str());
         return Err(ServerError::BadPassword);
     }
+    state.login_throttle.succeeded(id.as_str());
     Ok(issued(state, id.as_str()))
 }
