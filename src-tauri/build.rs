@@ -1,0 +1,22 @@
+fn main() {
+    // The UI build output and the icons are embedded: rebuild when they change.
+    println!("cargo:rerun-if-changed=../ui/dist");
+    println!("cargo:rerun-if-changed=../icons");
+    println!("cargo:rerun-if-changed=../tauri.conf.json");
+    let commands = &[
+        "sign_in",
+        "list_conversations",
+        "get_message_list",
+        "send_text",
+        "mark_read",
+        "subscribe",
+    ];
+    let attributes = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        // Generates an `allow-<command>` permission per command; the capability
+        // file grants exactly these, and nothing else of Natter's is callable.
+        .app_manifest(tauri_build::AppManifest::new().commands(commands));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {e:#}");
+    }
+}

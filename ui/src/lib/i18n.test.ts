@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { stringsFor } from './i18n';
+import { initials } from './types';
+
+describe('i18n', () => {
+  it('picks Simplified Chinese for zh locales and English otherwise', () => {
+    expect(stringsFor('zh-CN').send).toBe('发送');
+    expect(stringsFor('en-US').send).toBe('Send');
+    expect(stringsFor(undefined).send).toBe('Send');
+  });
+
+  it('has every English string in Chinese', () => {
+    expect(Object.keys(stringsFor('zh-CN')).sort()).toEqual(Object.keys(stringsFor('en')).sort());
+  });
+});
+
+describe('initials', () => {
+  it('uses the first letters of words', () => {
+    expect(initials('bob')).toBe('BO');
+    expect(initials('Team room')).toBe('TR');
+    expect(initials('')).toBe('?');
+  });
+});
