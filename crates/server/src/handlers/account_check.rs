@@ -4,20 +4,14 @@ use natter_proto::codes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::parse;
+use super::common::{parse, UserItem};
 use crate::error::Result;
 use crate::state::{AppState, Caller};
 
 #[derive(Debug, Deserialize)]
-struct Item {
-    #[serde(rename = "UserID")]
-    user_id: String,
-}
-
-#[derive(Debug, Deserialize)]
 struct Request {
     #[serde(rename = "CheckItem")]
-    check_item: Vec<Item>,
+    check_item: Vec<UserItem>,
 }
 
 pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {

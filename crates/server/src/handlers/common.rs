@@ -13,6 +13,13 @@ use crate::store::GroupRecord;
 
 pub use crate::auth::unix_now as now;
 
+/// `{"UserID": …}`, the item of account lists (`CheckItem`, `DeleteItem`).
+#[derive(Debug, serde::Deserialize)]
+pub struct UserItem {
+    #[serde(rename = "UserID")]
+    pub user_id: String,
+}
+
 /// Deserialises a request body; a shape error gets `code`.
 pub fn parse<T: DeserializeOwned>(body: Value, code: u32) -> Result<T> {
     serde_json::from_value(body)
