@@ -4,11 +4,19 @@ fn main() {
     println!("cargo:rerun-if-changed=../icons");
     println!("cargo:rerun-if-changed=../tauri.conf.json");
     let commands = &[
+        "startup",
         "sign_in",
+        "sign_out",
         "list_conversations",
         "get_message_list",
         "send_text",
+        "resend_message",
         "mark_read",
+        "find_user",
+        "create_group",
+        "add_group_members",
+        "group_members",
+        "open_link",
         "subscribe",
     ];
     let attributes = tauri_build::Attributes::new()

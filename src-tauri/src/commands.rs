@@ -1,16 +1,31 @@
 //! Tauri commands: thin adapters from the UI to [`Desktop`]. Kept out of
 //! `lib.rs` (commands at the crate root clash with generated items).
+//! Every command here is listed in `build.rs` (the app manifest) and granted
+//! in `capabilities/default.json`; nothing else is callable from the UI.
 
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::desktop::{Desktop, HistoryPage, Session, SignInRequest};
+use crate::desktop::{
+    event_json, Desktop, GroupMember, HistoryPage, SessionInfo, SignInRequest, Startup,
+};
 use crate::error::Result;
 use natter_sdk::{Conversation, Message};
 
+/// Remembered settings, and the session if the kept UserSig still works.
 #[tauri::command]
-pub async fn sign_in(desktop: State<'_, Desktop>, request: SignInRequest) -> Result<Session> {
+pub async fn startup(desktop: State<'_, Desktop>) -> Result<Startup> {
+    Ok(desktop.startup().await)
+}
+
+#[tauri::command]
+pub async fn sign_in(desktop: State<'_, Desktop>, request: SignInRequest) -> Result<SessionInfo> {
     desktop.sign_in(request).await
+}
+
+#[tauri::command]
+pub async fn sign_out(desktop: State<'_, Desktop>) -> Result<()> {
+    desktop.sign_out().await
 }
 
 #[tauri::command]
@@ -43,17 +58,75 @@ pub async fn send_text(
 }
 
 #[tauri::command]
+pub async fn resend_message(desktop: State<'_, Desktop>, message_id: String) -> Result<Message> {
+    desktop.resend(&message_id).await
+}
+
+#[tauri::command]
 pub async fn mark_read(desktop: State<'_, Desktop>, conversation_id: String) -> Result<()> {
     desktop.mark_read(&conversation_id).await
 }
 
-/// Live events reach the UI through a channel, not global events.
+#[tauri::command]
+pub async fn find_user(desktop: State<'_, Desktop>, user_id: String) -> Result<String> {
+    desktop.find_user(&user_id).await
+}
+
+#[tauri::command]
+pub async fn create_group(
+    desktop: State<'_, Desktop>,
+    name: String,
+    group_type: String,
+    members: Vec<String>,
+) -> Result<String> {
+    desktop.create_group(&name, &group_type, &members).await
+}
+
+#[tauri::command]
+pub async fn add_group_members(
+    desktop: State<'_, Desktop>,
+    group_id: String,
+    members: Vec<String>,
+) -> Result<Vec<String>> {
+    desktop.add_group_members(&group_id, &members).await
+}
+
+#[tauri::command]
+pub async fn group_members(
+    desktop: State<'_, Desktop>,
+    group_id: String,
+) -> Result<Vec<GroupMember>> {
+    desktop.group_members(&group_id).await
+}
+
+/// Live events reach the UI through a channel, not global events. The UI
+/// subscribes once at start; the subscription outlives sign-ins.
 #[tauri::command]
 pub async fn subscribe(
     desktop: State<'_, Desktop>,
     channel: Channel<serde_json::Value>,
 ) -> Result<()> {
-    desktop
-        .subscribe(move |event| channel.send(event).is_ok())
-        .await
+    let mut events = desktop.events();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(e) => {
+                    if channel.send(event_json(&e)).is_err() {
+                        break;
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("the UI fell {n} events behind");
+                }
+                Err(_) => break,
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Opens an http(s) or mailto link from a message in the system browser.
+#[tauri::command]
+pub fn open_link(url: String) -> Result<()> {
+    crate::links::open_in_browser(&url)
 }

@@ -1,37 +1,67 @@
 //! The app's state and what its commands do, as plain async methods (the
 //! Tauri commands in `commands.rs` only adapt them), so they can be tested
 //! without a window.
+//!
+//! One [`Desktop`] lives as long as the app. Users sign in and out; each
+//! sign-in is a [`Session`] (a natter-sdk `Chat`, its outbox task and the
+//! task that forwards its events). Events from every session go to one
+//! broadcast ([`Desktop::events`]) that the UI subscribes to once.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use natter_sdk::{
-    account, Chat, ChatOptions, Conversation, Event, Message, MessageListPage, SendOptions,
-};
+use natter_sdk::{account, Chat, ChatOptions, Conversation, Event, Message, MessageListPage};
 use natter_server::{Config, RunningServer};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tokio::sync::Mutex;
+use tokio::sync::{broadcast, watch, Mutex};
 
 use crate::error::{DesktopError, Result};
+use crate::outbox::Outbox;
+use crate::settings::{Credentials, Profile, Settings};
 
 /// Port the built-in server tries first, so other people on this machine can join it.
 pub const EMBEDDED_PORT: u16 = 8080;
 
+/// How many events the UI may fall behind before it misses some.
+const EVENT_BUFFER: usize = 1024;
+
+/// How members are fetched from `get_group_member_info`, a page at a time.
+const MEMBER_PAGE: u64 = 500;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignInRequest {
-    /// `None`: use (and start) the server built into the app.
+    /// `None` or empty: use (and start) the server built into the app.
     pub server_url: Option<String>,
     pub user_id: String,
-    pub password: String,
+    /// Sign in (or create the account) with a password ...
+    #[serde(default)]
+    pub password: Option<String>,
+    /// ... or with a UserSig made by the server's owner.
+    #[serde(default)]
+    pub user_sig: Option<String>,
+    #[serde(default)]
     pub create_account: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct Session {
+pub struct SessionInfo {
     pub server_url: String,
     pub embedded: bool,
+    #[serde(rename = "userID")]
+    pub user_id: String,
+}
+
+/// What the UI needs at launch: the remembered settings, and the session if
+/// the remembered sign-in still works (or why it did not).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Startup {
+    pub settings: Settings,
+    pub session: Option<SessionInfo>,
+    pub error: Option<DesktopError>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -53,35 +83,76 @@ impl From<MessageListPage> for HistoryPage {
     }
 }
 
-/// An SDK event as the UI's `ChatEvent` (`ui/src/lib/types.ts`).
-pub fn event_json(e: &Event) -> Value {
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GroupMember {
+    #[serde(rename = "userID")]
+    pub user_id: String,
+    pub role: String,
+}
+
+/// Everything the UI hears about, in order.
+#[derive(Debug, Clone)]
+pub enum AppEvent {
+    Chat(Event),
+    /// An outgoing message changed status (sent, or failed with `error`).
+    MessageStatus {
+        message: Box<Message>,
+        error: Option<(u32, String)>,
+    },
+    /// The user clicked a notification: show this conversation.
+    OpenConversation(String),
+}
+
+/// An event as the UI's `ChatEvent` (`ui/src/lib/types.ts`).
+pub fn event_json(e: &AppEvent) -> Value {
     match e {
-        Event::SdkReady => json!({"kind": "ready"}),
-        Event::SdkNotReady => json!({"kind": "notReady"}),
-        Event::MessageReceived(m) => json!({"kind": "messageReceived", "messages": m}),
-        Event::ConversationListUpdated(c) => {
-            json!({"kind": "conversationListUpdated", "conversations": c})
-        }
-        Event::TotalUnreadMessageCountUpdated(n) => json!({"kind": "totalUnread", "total": n}),
-        Event::NetStateChange(s) => json!({"kind": "netState", "state": s.as_str()}),
-        Event::KickedOut(r) => json!({"kind": "kickedOut", "reason": r.as_str()}),
+        AppEvent::Chat(e) => match e {
+            Event::SdkReady => json!({"kind": "ready"}),
+            Event::SdkNotReady => json!({"kind": "notReady"}),
+            Event::MessageReceived(m) => json!({"kind": "messageReceived", "messages": m}),
+            Event::ConversationListUpdated(c) => {
+                json!({"kind": "conversationListUpdated", "conversations": c})
+            }
+            Event::TotalUnreadMessageCountUpdated(n) => {
+                json!({"kind": "totalUnread", "total": n})
+            }
+            Event::NetStateChange(s) => json!({"kind": "netState", "state": s.as_str()}),
+            Event::KickedOut(r) => json!({"kind": "kickedOut", "reason": r.as_str()}),
+        },
+        AppEvent::MessageStatus { message, error } => json!({
+            "kind": "messageStatus",
+            "message": message,
+            "error": error.as_ref().map(|(code, message)| json!({"code": code, "message": message})),
+        }),
+        AppEvent::OpenConversation(id) => json!({"kind": "openConversation", "conversationID": id}),
     }
+}
+
+/// One signed-in user. Dropping it stops its background tasks.
+struct Session {
+    chat: Chat,
+    info: SessionInfo,
+    outbox: Arc<Outbox>,
+    /// Dropped with the session; the tasks watch it to know when to stop.
+    _alive: watch::Sender<()>,
 }
 
 /// Shared by every command.
 pub struct Desktop {
-    data_dir: PathBuf,
-    chat: Mutex<Option<Chat>>,
+    profile: Profile,
+    session: Mutex<Option<Session>>,
     embedded: Mutex<Option<RunningServer>>,
+    events: broadcast::Sender<AppEvent>,
 }
 
 impl Desktop {
-    /// `data_dir` holds the built-in server's data.
+    /// `data_dir` holds the settings and the built-in server's data.
     pub fn new(data_dir: PathBuf) -> Self {
         Desktop {
-            data_dir,
-            chat: Mutex::new(None),
+            profile: Profile::new(data_dir),
+            session: Mutex::new(None),
             embedded: Mutex::new(None),
+            events: broadcast::channel(EVENT_BUFFER).0,
         }
     }
 
@@ -92,13 +163,29 @@ impl Desktop {
             .join("natter")
     }
 
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.profile.dir()
+    }
+
+    /// Every event, from every session, from now on.
+    pub fn events(&self) -> broadcast::Receiver<AppEvent> {
+        self.events.subscribe()
+    }
+
+    /// Tells the UI to show a conversation (a notification was clicked).
+    pub fn open_conversation(&self, conversation_id: &str) {
+        let _ = self
+            .events
+            .send(AppEvent::OpenConversation(conversation_id.to_owned()));
+    }
+
     /// Starts the built-in server once, on 127.0.0.1 (port 8080, or any free one).
     async fn embedded_url(&self) -> Result<String> {
         let mut embedded = self.embedded.lock().await;
         if let Some(server) = embedded.as_ref() {
             return Ok(server.ws_url());
         }
-        let data_dir = self.data_dir.join("server");
+        let data_dir = self.profile.dir().join("server");
         let env = |name: &str| match name {
             "NATTER_DATA_DIR" => Some(data_dir.to_string_lossy().into_owned()),
             "NATTER_LISTEN" => Some(format!("127.0.0.1:{EMBEDDED_PORT}")),
@@ -122,52 +209,201 @@ impl Desktop {
         Ok(url)
     }
 
-    pub async fn sign_in(&self, request: SignInRequest) -> Result<Session> {
-        let embedded = request
-            .server_url
-            .as_deref()
-            .is_none_or(|u| u.trim().is_empty());
-        let server_url = match &request.server_url {
-            Some(u) if !embedded => u.trim().to_owned(),
-            _ => self.embedded_url().await?,
-        };
-        let issued = if request.create_account {
-            account::register(&server_url, &request.user_id, &request.password, "").await?
-        } else {
-            account::login_with_password(&server_url, &request.user_id, &request.password).await?
-        };
-        let chat = Chat::create(ChatOptions::new(&server_url, issued.sdkappid));
-        chat.login(&issued.user_id, &issued.user_sig).await?;
-        if let Some(previous) = self.chat.lock().await.replace(chat) {
-            let _ = previous.logout().await;
+    /// The URL to connect to: the configured one, or the built-in server's.
+    async fn resolve_server(&self, configured: Option<&str>) -> Result<(String, bool)> {
+        match configured.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => Ok((url.to_owned(), false)),
+            None => Ok((self.embedded_url().await?, true)),
         }
-        Ok(Session {
+    }
+
+    /// Remembered settings and, if a UserSig was kept, a session signed in with it.
+    pub async fn startup(&self) -> Startup {
+        let settings = self.profile.settings();
+        let (session, error) = match self.profile.credentials() {
+            None => (None, None),
+            Some(credentials) => match self.resume(credentials).await {
+                Ok(info) => (Some(info), None),
+                Err(e) => {
+                    tracing::info!("the remembered sign-in did not work: {e}");
+                    // A refused UserSig will not work next time either; a
+                    // network problem might pass, so keep it then.
+                    if !crate::outbox::is_transient_code(e.code()) {
+                        let _ = self.profile.forget_credentials();
+                    }
+                    (None, Some(e))
+                }
+            },
+        };
+        Startup {
+            settings,
+            session,
+            error,
+        }
+    }
+
+    async fn resume(&self, credentials: Credentials) -> Result<SessionInfo> {
+        let (server_url, embedded) = self
+            .resolve_server(credentials.server_url.as_deref())
+            .await?;
+        self.start_session(server_url, embedded, credentials).await
+    }
+
+    pub async fn sign_in(&self, request: SignInRequest) -> Result<SessionInfo> {
+        let (server_url, embedded) = self.resolve_server(request.server_url.as_deref()).await?;
+        let user_id = request.user_id.trim();
+        let (user_id, user_sig, sdkappid) = match (&request.user_sig, &request.password) {
+            (Some(sig), _) if !sig.trim().is_empty() => {
+                let sig = sig.trim();
+                let doc = natter_proto::usersig::decode(sig)?;
+                let sdkappid =
+                    doc.get("TLS.sdkappid")
+                        .and_then(Value::as_u64)
+                        .ok_or_else(|| {
+                            natter_proto::ProtoError::UserSigMalformed("no TLS.sdkappid".into())
+                        })?;
+                (user_id.to_owned(), sig.to_owned(), sdkappid)
+            }
+            (_, password) => {
+                let password = password.as_deref().unwrap_or_default();
+                let issued = if request.create_account {
+                    account::register(&server_url, user_id, password, "").await?
+                } else {
+                    account::login_with_password(&server_url, user_id, password).await?
+                };
+                (issued.user_id, issued.user_sig, issued.sdkappid)
+            }
+        };
+        let credentials = Credentials {
+            server_url: (!embedded).then(|| server_url.clone()),
+            user_id,
+            user_sig,
+            sdkappid,
+        };
+        self.start_session(server_url, embedded, credentials).await
+    }
+
+    /// Logs in with `credentials`, replaces the current session and remembers both.
+    async fn start_session(
+        &self,
+        server_url: String,
+        embedded: bool,
+        credentials: Credentials,
+    ) -> Result<SessionInfo> {
+        let chat = Chat::create(ChatOptions::new(&server_url, credentials.sdkappid));
+        // Subscribe before logging in so no event of the login is missed.
+        let chat_events = chat.events();
+        chat.login(&credentials.user_id, &credentials.user_sig)
+            .await?;
+        let info = SessionInfo {
             server_url,
             embedded,
-        })
+            user_id: credentials.user_id.clone(),
+        };
+        self.profile.save_settings(&Settings {
+            server_url: credentials.server_url.clone(),
+            last_user: Some(credentials.user_id.clone()),
+        })?;
+        self.profile.save_credentials(&credentials)?;
+
+        let (alive, stopped) = watch::channel(());
+        let (online_tx, online) = watch::channel(true);
+        let outbox = Arc::new(Outbox::default());
+        tokio::spawn(forward_events(
+            chat_events,
+            self.events.clone(),
+            online_tx,
+            stopped,
+        ));
+        let events = self.events.clone();
+        let (task_outbox, task_chat) = (outbox.clone(), chat.clone());
+        tokio::spawn(async move {
+            task_outbox
+                .run(task_chat, online, |message, error| {
+                    let _ = events.send(AppEvent::MessageStatus {
+                        message: Box::new(message.clone()),
+                        error: error.map(|e| (e.code(), e.to_string())),
+                    });
+                })
+                .await;
+        });
+
+        let previous = self.session.lock().await.replace(Session {
+            chat,
+            info: info.clone(),
+            outbox,
+            _alive: alive,
+        });
+        if let Some(previous) = previous {
+            previous.outbox.clear();
+            let _ = previous.chat.logout().await;
+        }
+        Ok(info)
+    }
+
+    /// Logs out and forgets the kept UserSig (the server and user stay prefilled).
+    pub async fn sign_out(&self) -> Result<()> {
+        let session = self.session.lock().await.take();
+        self.profile.forget_credentials()?;
+        if let Some(session) = session {
+            session.outbox.clear();
+            session.chat.logout().await?;
+        }
+        Ok(())
     }
 
     async fn chat(&self) -> Result<Chat> {
-        self.chat
+        self.session
             .lock()
             .await
-            .clone()
+            .as_ref()
+            .map(|s| s.chat.clone())
             .ok_or(DesktopError::NotSignedIn)
+    }
+
+    async fn outbox(&self) -> Result<Arc<Outbox>> {
+        self.session
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| s.outbox.clone())
+            .ok_or(DesktopError::NotSignedIn)
+    }
+
+    pub async fn session_info(&self) -> Option<SessionInfo> {
+        self.session.lock().await.as_ref().map(|s| s.info.clone())
     }
 
     pub async fn conversations(&self) -> Result<Vec<Conversation>> {
         Ok(self.chat().await?.get_conversation_list()?)
     }
 
+    /// A page of history; on the first page (no `next`), the messages still
+    /// in the outbox for this conversation are appended, so a reopened
+    /// conversation shows what is waiting to be sent.
     pub async fn history(&self, conversation_id: &str, next: Option<&str>) -> Result<HistoryPage> {
-        Ok(self
+        let mut page: HistoryPage = self
             .chat()
             .await?
             .get_message_list(conversation_id, next)
             .await?
-            .into())
+            .into();
+        if next.is_none() {
+            let outbox = self.outbox().await?;
+            page.message_list.extend(
+                outbox
+                    .unacknowledged()
+                    .into_iter()
+                    .filter(|m| m.conversation_id == conversation_id),
+            );
+        }
+        Ok(page)
     }
 
+    /// Creates a text (or, in groups with `at`, an @) message and queues it;
+    /// bad input (ids, size, @ list) fails here with its code.
+    /// Returns at once with the message in status `unSend`; its outcome
+    /// arrives as a `messageStatus` event.
     pub async fn send_text(
         &self,
         to: &str,
@@ -176,38 +412,169 @@ impl Desktop {
         at: &[String],
     ) -> Result<Message> {
         let chat = self.chat().await?;
-        let mut message = if at.is_empty() {
+        let message = if at.is_empty() {
             chat.create_text_message(to, conversation_type, text)?
         } else {
             chat.create_text_at_message(to, text, at)?
         };
-        chat.send_message(&mut message, &SendOptions::default())
-            .await?;
+        self.outbox().await?.push(message.clone());
         Ok(message)
+    }
+
+    /// Queues a failed message again.
+    pub async fn resend(&self, message_id: &str) -> Result<Message> {
+        self.outbox()
+            .await?
+            .retry(message_id)
+            .ok_or_else(|| DesktopError::NotRetryable(message_id.to_owned()))
     }
 
     pub async fn mark_read(&self, conversation_id: &str) -> Result<()> {
         Ok(self.chat().await?.set_message_read(conversation_id).await?)
     }
 
-    /// Forwards every SDK event to `sink` until the sink refuses one.
-    pub async fn subscribe(&self, sink: impl Fn(Value) -> bool + Send + 'static) -> Result<()> {
-        let mut events = self.chat().await?.events();
-        tokio::spawn(async move {
-            loop {
-                match events.recv().await {
-                    Ok(e) => {
-                        if !sink(event_json(&e)) {
-                            break;
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!("UI event stream lagged by {n} events");
-                    }
-                    Err(_) => break,
-                }
+    /// Checks that `user_id` exists before a C2C chat with them is opened.
+    pub async fn find_user(&self, user_id: &str) -> Result<String> {
+        let user_id = natter_proto::UserId::new(user_id.trim())?;
+        let reply = self
+            .chat()
+            .await?
+            .call(
+                "profile.portrait_get_all",
+                json!({"To_Account": [user_id.as_str()]}),
+            )
+            .await?;
+        let found = reply
+            .get("UserProfileItem")
+            .and_then(Value::as_array)
+            .is_some_and(|items| !items.is_empty());
+        if found {
+            Ok(format!("C2C{}", user_id.as_str()))
+        } else {
+            Err(DesktopError::UnknownUser(user_id.as_str().to_owned()))
+        }
+    }
+
+    /// Creates a Work, Public or Meeting group owned by the user; returns its
+    /// conversation ID.
+    pub async fn create_group(
+        &self,
+        name: &str,
+        group_type: &str,
+        members: &[String],
+    ) -> Result<String> {
+        let member_list: Vec<Value> = members
+            .iter()
+            .map(|m| json!({"Member_Account": m.trim()}))
+            .collect();
+        let reply = self
+            .chat()
+            .await?
+            .call(
+                "group_open_http_svc.create_group",
+                json!({"Type": group_type, "Name": name.trim(), "MemberList": member_list}),
+            )
+            .await?;
+        let group_id = reply
+            .get("GroupId")
+            .and_then(Value::as_str)
+            .ok_or_else(|| natter_sdk::SdkError::BadReply {
+                servcmd: "group_open_http_svc.create_group".into(),
+                reason: "no GroupId".into(),
+            })?;
+        Ok(format!("GROUP{group_id}"))
+    }
+
+    /// Invites users to a group; returns those that were added.
+    pub async fn add_group_members(
+        &self,
+        group_id: &str,
+        members: &[String],
+    ) -> Result<Vec<String>> {
+        let member_list: Vec<Value> = members
+            .iter()
+            .map(|m| json!({"Member_Account": m.trim()}))
+            .collect();
+        let reply = self
+            .chat()
+            .await?
+            .call(
+                "group_open_http_svc.add_group_member",
+                json!({"GroupId": group_id, "MemberList": member_list}),
+            )
+            .await?;
+        Ok(reply
+            .get("MemberList")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|m| m.get("Result").and_then(Value::as_u64) == Some(1))
+            .filter_map(|m| m.get("Member_Account").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// Every member of a group the user belongs to.
+    pub async fn group_members(&self, group_id: &str) -> Result<Vec<GroupMember>> {
+        let chat = self.chat().await?;
+        let mut members = Vec::new();
+        loop {
+            let reply = chat
+                .call(
+                    "group_open_http_svc.get_group_member_info",
+                    json!({"GroupId": group_id, "Limit": MEMBER_PAGE, "Offset": members.len()}),
+                )
+                .await?;
+            let page: Vec<GroupMember> = reply
+                .get("MemberList")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|m| {
+                    Some(GroupMember {
+                        user_id: m.get("Member_Account")?.as_str()?.to_owned(),
+                        role: m
+                            .get("Role")
+                            .and_then(Value::as_str)
+                            .unwrap_or("Member")
+                            .to_owned(),
+                    })
+                })
+                .collect();
+            let total = reply.get("MemberNum").and_then(Value::as_u64).unwrap_or(0);
+            let last = page.is_empty();
+            members.extend(page);
+            if last || members.len() as u64 >= total {
+                return Ok(members);
             }
-        });
-        Ok(())
+        }
+    }
+}
+
+/// Copies one session's SDK events to the app's broadcast and keeps
+/// `online` in step with the connection, until the session is dropped.
+async fn forward_events(
+    mut chat_events: broadcast::Receiver<Event>,
+    events: broadcast::Sender<AppEvent>,
+    online: watch::Sender<bool>,
+    mut stopped: watch::Receiver<()>,
+) {
+    loop {
+        let event = tokio::select! {
+            e = chat_events.recv() => e,
+            _ = stopped.changed() => return,
+        };
+        match event {
+            Ok(e) => {
+                if let Event::NetStateChange(state) = &e {
+                    let _ = online.send(*state == natter_sdk::NetState::Connected);
+                }
+                let _ = events.send(AppEvent::Chat(e));
+            }
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!("desktop fell {n} SDK events behind");
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
     }
 }

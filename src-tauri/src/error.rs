@@ -1,6 +1,7 @@
 //! The desktop shell's error type. It reaches the UI as `{code, message}`
 //! with Tencent's codes, so the UI branches on `code`, never on text.
 
+use natter_proto::codes;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
@@ -12,6 +13,21 @@ pub enum DesktopError {
     EmbeddedServer(#[from] natter_server::ServerError),
     #[error("not signed in")]
     NotSignedIn,
+    #[error(transparent)]
+    Invalid(#[from] natter_proto::ProtoError),
+    #[error("no user {0} on this server")]
+    UnknownUser(String),
+    #[error("no failed message {0} to send again")]
+    NotRetryable(String),
+    #[error("not a web or mail link: {0}")]
+    Link(String),
+    #[error("the system could not open the link: {0}")]
+    Opener(String),
+    #[error("cannot save {path}: {source}")]
+    Storage {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl DesktopError {
@@ -19,7 +35,13 @@ impl DesktopError {
         match self {
             DesktopError::Sdk(e) => e.code(),
             DesktopError::EmbeddedServer(e) => e.code(),
-            DesktopError::NotSignedIn => natter_proto::codes::USER_NOT_LOGGED_IN,
+            DesktopError::NotSignedIn => codes::USER_NOT_LOGGED_IN,
+            DesktopError::Invalid(e) => e.code(),
+            DesktopError::UnknownUser(_) => codes::TO_ACCOUNT_NOT_REGISTERED,
+            DesktopError::NotRetryable(_) => codes::MSG_INSTANCE_REQUIRED,
+            DesktopError::Link(_) | DesktopError::Opener(_) | DesktopError::Storage { .. } => {
+                codes::UNCAUGHT_ERROR
+            }
         }
     }
 }

@@ -5,8 +5,84 @@
 pub mod commands;
 pub mod desktop;
 pub mod error;
+mod links;
+mod notifications;
+pub mod outbox;
+pub mod settings;
 
-use desktop::Desktop;
+use std::path::Path;
+
+use desktop::{AppEvent, Desktop};
+use natter_sdk::Event;
+use sha2::{Digest, Sha256};
+use tauri::{AppHandle, Manager};
+
+/// The commands the UI may call (each is also granted in `capabilities/`).
+#[macro_export]
+macro_rules! natter_commands {
+    () => {
+        tauri::generate_handler![
+            $crate::commands::startup,
+            $crate::commands::sign_in,
+            $crate::commands::sign_out,
+            $crate::commands::list_conversations,
+            $crate::commands::get_message_list,
+            $crate::commands::send_text,
+            $crate::commands::resend_message,
+            $crate::commands::mark_read,
+            $crate::commands::find_user,
+            $crate::commands::create_group,
+            $crate::commands::add_group_members,
+            $crate::commands::group_members,
+            $crate::commands::open_link,
+            $crate::commands::subscribe,
+        ]
+    };
+}
+
+/// The D-Bus name that makes the app single-instance per user profile: one
+/// per data folder, so two profiles (or a test's) can run side by side.
+fn instance_name(identifier: &str, data_dir: &Path) -> String {
+    let digest = Sha256::digest(data_dir.to_string_lossy().as_bytes());
+    let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{identifier}.p{hex}")
+}
+
+fn show_main_window(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// Notifies about incoming messages while the main window is not focused.
+fn spawn_notifier(app: AppHandle) {
+    let mut events = app.state::<Desktop>().events();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let messages = match events.recv().await {
+                Ok(AppEvent::Chat(Event::MessageReceived(messages))) => messages,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            let focused = app
+                .get_webview_window("main")
+                .and_then(|w| w.is_focused().ok())
+                .unwrap_or(false);
+            if focused {
+                continue;
+            }
+            if let Some((title, body, conversation_id)) = notifications::summary(&messages) {
+                let app = app.clone();
+                notifications::show(&title, &body, move || {
+                    app.state::<Desktop>().open_conversation(&conversation_id);
+                    show_main_window(&app);
+                });
+            }
+        }
+    });
+}
 
 /// Starts the app (blocks until the last window closes).
 pub fn run() {
@@ -15,19 +91,54 @@ pub fn run() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    let context = tauri::generate_context!("../tauri.conf.json");
+    let data_dir = Desktop::default_data_dir();
+    let single_instance = tauri_plugin_single_instance::Builder::new()
+        .dbus_id(instance_name(&context.config().identifier, &data_dir))
+        .callback(|app, _argv, _cwd| show_main_window(app))
+        .build();
     let result = tauri::Builder::default()
-        .manage(Desktop::new(Desktop::default_data_dir()))
-        .invoke_handler(tauri::generate_handler![
-            commands::sign_in,
-            commands::list_conversations,
-            commands::get_message_list,
-            commands::send_text,
-            commands::mark_read,
-            commands::subscribe,
-        ])
-        .run(tauri::generate_context!("../tauri.conf.json"));
+        .plugin(single_instance)
+        .manage(Desktop::new(data_dir))
+        .setup(|app| {
+            spawn_notifier(app.handle().clone());
+            Ok(())
+        })
+        .invoke_handler(natter_commands!())
+        .run(context);
     if let Err(e) = result {
         eprintln!("natter: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_names_are_valid_dbus_names_per_profile() {
+        let a = instance_name(
+            "chat.natter.desktop",
+            Path::new("/home/a/.local/share/natter"),
+        );
+        let b = instance_name(
+            "chat.natter.desktop",
+            Path::new("/home/b/.local/share/natter"),
+        );
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            instance_name(
+                "chat.natter.desktop",
+                Path::new("/home/a/.local/share/natter")
+            )
+        );
+        for element in a.split('.') {
+            assert!(!element.is_empty() && !element.starts_with(|c: char| c.is_ascii_digit()));
+            assert!(element
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        }
     }
 }

@@ -1,27 +1,66 @@
 //! The desktop backend without a window: what the commands do, against a
 //! real server, and a check that the UI's TypeScript shapes match Rust's.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use natter_desktop::desktop::{Desktop, SignInRequest};
+use natter_desktop::desktop::{AppEvent, Desktop, SignInRequest};
+use natter_sdk::Event;
+use natter_system_tests::{sig, Client, Proxy, TestServer, WAIT};
 use serde_json::Value;
+use tokio::sync::broadcast;
 
-fn request(server_url: Option<String>, user: &str, create: bool) -> SignInRequest {
+fn password(server_url: Option<String>, user: &str, create: bool) -> SignInRequest {
     SignInRequest {
         server_url,
         user_id: user.into(),
-        password: format!("{user}-password"),
+        password: Some(format!("{user}-password")),
+        user_sig: None,
         create_account: create,
     }
+}
+
+fn code(e: natter_desktop::error::DesktopError) -> Value {
+    serde_json::to_value(&e).unwrap()["code"].clone()
+}
+
+/// Waits for the first app event that `pick` maps to `Some`.
+async fn wait_for<T>(
+    events: &mut broadcast::Receiver<AppEvent>,
+    what: &str,
+    mut pick: impl FnMut(&AppEvent) -> Option<T>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, events.recv()).await {
+            Ok(Ok(e)) => {
+                if let Some(v) = pick(&e) {
+                    return v;
+                }
+            }
+            Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(e)) => panic!("event stream ended: {e}"),
+            Err(_) => panic!("timed out waiting for {what}"),
+        }
+    }
+}
+
+async fn sent(events: &mut broadcast::Receiver<AppEvent>, id: &str) -> natter_sdk::Message {
+    wait_for(events, "messageStatus", |e| match e {
+        AppEvent::MessageStatus { message, .. } if message.id == id => Some((**message).clone()),
+        _ => None,
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_built_in_server_starts_and_two_users_chat() {
     let dir = tempfile::tempdir().unwrap();
     let alice = Desktop::new(dir.path().to_owned());
-    let session = alice.sign_in(request(None, "alice", true)).await.unwrap();
+    let mut alice_events = alice.events();
+    let session = alice.sign_in(password(None, "alice", true)).await.unwrap();
     assert!(session.embedded);
+    assert_eq!(session.user_id, "alice");
     assert!(session.server_url.starts_with("ws://127.0.0.1:"));
     assert!(
         dir.path().join("server/natter.db").exists(),
@@ -31,41 +70,30 @@ async fn the_built_in_server_starts_and_two_users_chat() {
     // Someone else on the same machine joins the built-in server by its URL.
     let other_dir = tempfile::tempdir().unwrap();
     let bob = Desktop::new(other_dir.path().to_owned());
+    let mut bob_events = bob.events();
     let joined = bob
-        .sign_in(request(Some(session.server_url.clone()), "bob", true))
+        .sign_in(password(Some(session.server_url.clone()), "bob", true))
         .await
         .unwrap();
     assert!(!joined.embedded);
 
-    let events: Arc<Mutex<Vec<Value>>> = Arc::default();
-    let sink = events.clone();
-    bob.subscribe(move |e| {
-        sink.lock().unwrap().push(e);
-        true
-    })
-    .await
-    .unwrap();
-
-    let sent = alice
+    let queued = alice
         .send_text("bob", "C2C", "hello from the app", &[])
         .await
         .unwrap();
-    assert_eq!(sent.status, "success");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let got = events.lock().unwrap().iter().any(|e| {
-            e["kind"] == "messageReceived"
-                && e["messages"][0]["payload"]["text"] == "hello from the app"
-        });
-        if got {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "bob's UI got no messageReceived event"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    assert_eq!(
+        queued.status, "unSend",
+        "sending does not wait for the server"
+    );
+    assert_eq!(sent(&mut alice_events, &queued.id).await.status, "success");
+    let received = wait_for(&mut bob_events, "messageReceived", |e| match e {
+        AppEvent::Chat(Event::MessageReceived(m)) => Some(m.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(received[0].payload["text"], "hello from the app");
+    assert_eq!(received[0].id, queued.id);
+
     let convs = bob.conversations().await.unwrap();
     assert_eq!(convs[0].conversation_id, "C2Calice");
     assert_eq!(convs[0].unread_count, 1);
@@ -76,26 +104,211 @@ async fn the_built_in_server_starts_and_two_users_chat() {
     assert!(page.is_completed);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_reach_the_ui_as_code_and_message() {
+    let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let app = Desktop::new(dir.path().to_owned());
-    let err = app.conversations().await.unwrap_err();
-    assert_eq!(serde_json::to_value(&err).unwrap()["code"], 2024);
-    app.sign_in(request(None, "carol", true)).await.unwrap();
+    assert_eq!(code(app.conversations().await.unwrap_err()), 2024);
+
+    let url = Some(server.ws_url());
+    app.sign_in(password(url.clone(), "carol", true))
+        .await
+        .unwrap();
     let wrong = SignInRequest {
-        password: "not-her-password".into(),
-        ..request(None, "carol", false)
+        password: Some("not-her-password".into()),
+        ..password(url.clone(), "carol", false)
     };
     let err = app.sign_in(wrong).await.unwrap_err();
     let v = serde_json::to_value(&err).unwrap();
     assert_eq!(v["code"], 70003);
     assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
-    let err = app
-        .send_text("@TIM#SYSTEM", "C2C", "x", &[])
+
+    let forged = SignInRequest {
+        user_sig: Some("not-a-usersig".into()),
+        password: None,
+        ..password(url.clone(), "carol", false)
+    };
+    assert_eq!(code(app.sign_in(forged).await.unwrap_err()), 70003);
+
+    assert_eq!(
+        code(
+            app.send_text("@TIM#SYSTEM", "C2C", "x", &[])
+                .await
+                .unwrap_err()
+        ),
+        2106
+    );
+    let too_long = "字".repeat(5000);
+    assert_eq!(
+        code(
+            app.send_text("dave", "C2C", &too_long, &[])
+                .await
+                .unwrap_err()
+        ),
+        80002,
+        "a body over 12 KB is refused before it is queued"
+    );
+    let many: Vec<String> = (0..31).map(|i| format!("u{i}")).collect();
+    assert_eq!(
+        code(app.send_text("g1", "GROUP", "hi", &many).await.unwrap_err()),
+        10004
+    );
+    assert_eq!(code(app.find_user("nobody-here").await.unwrap_err()), 90012);
+    assert_eq!(code(app.resend("no-such-message").await.unwrap_err()), 2105);
+    assert_eq!(
+        code(app.create_group("", "Work", &[]).await.unwrap_err()),
+        10004
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_is_remembered_until_sign_out() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let app = Desktop::new(dir.path().to_owned());
+        let fresh = app.startup().await;
+        assert!(fresh.session.is_none() && fresh.error.is_none());
+        assert_eq!(fresh.settings.last_user, None);
+        app.sign_in(password(Some(server.ws_url()), "erin", true))
+            .await
+            .unwrap();
+    }
+
+    // The next launch signs in with the kept UserSig, no password.
+    let app = Desktop::new(dir.path().to_owned());
+    let start = app.startup().await;
+    let session = start.session.expect("signed in again");
+    assert_eq!(session.user_id, "erin");
+    assert_eq!(session.server_url, server.ws_url());
+    assert_eq!(
+        start.settings.server_url.as_deref(),
+        Some(server.ws_url().as_str())
+    );
+    app.conversations().await.unwrap();
+
+    app.sign_out().await.unwrap();
+    assert_eq!(code(app.conversations().await.unwrap_err()), 2024);
+    let after = Desktop::new(dir.path().to_owned()).startup().await;
+    assert!(after.session.is_none());
+    assert_eq!(
+        after.settings.last_user.as_deref(),
+        Some("erin"),
+        "the form stays prefilled"
+    );
+
+    // A kept UserSig the server refuses is reported and forgotten.
+    let app = Desktop::new(dir.path().to_owned());
+    app.sign_in(SignInRequest {
+        user_sig: Some(sig("frank")),
+        password: None,
+        ..password(Some(server.ws_url()), "frank", false)
+    })
+    .await
+    .unwrap();
+    let creds = dir.path().join("credentials.json");
+    let mut kept: Value = serde_json::from_slice(&std::fs::read(&creds).unwrap()).unwrap();
+    kept["userId"] = "mallory".into();
+    std::fs::write(&creds, serde_json::to_vec(&kept).unwrap()).unwrap();
+    let refused = Desktop::new(dir.path().to_owned()).startup().await;
+    assert!(refused.session.is_none());
+    assert_eq!(code(refused.error.expect("the reason")), 70013);
+    assert!(!creds.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_typed_offline_go_out_in_order_on_reconnect() {
+    let server = TestServer::start().await;
+    let proxy = Proxy::start(server.addr()).await;
+    let mut bob = Client::login(&server.ws_url(), "bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let alice = Desktop::new(dir.path().to_owned());
+    let mut events = alice.events();
+    alice
+        .sign_in(password(Some(proxy.ws_url()), "alice", true))
         .await
-        .unwrap_err();
-    assert_eq!(serde_json::to_value(&err).unwrap()["code"], 2106);
+        .unwrap();
+
+    proxy.set_down(true);
+    proxy.cut();
+    wait_for(&mut events, "going offline", |e| {
+        matches!(e, AppEvent::Chat(Event::NetStateChange(s)) if *s != natter_sdk::NetState::Connected)
+            .then_some(())
+    })
+    .await;
+    let mut ids = Vec::new();
+    for text in ["typed", "while", "offline"] {
+        let m = alice.send_text("bob", "C2C", text, &[]).await.unwrap();
+        assert_eq!(m.status, "unSend");
+        ids.push(m.id);
+    }
+    bob.assert_no_message(Duration::from_millis(500)).await;
+
+    proxy.set_down(false);
+    let got = bob.received(3).await;
+    let texts: Vec<&str> = got
+        .iter()
+        .map(|m| m.payload["text"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(texts, ["typed", "while", "offline"]);
+    for id in &ids {
+        assert_eq!(sent(&mut events, id).await.status, "success");
+    }
+    bob.assert_no_message(Duration::from_millis(300)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_are_created_listed_and_mentioned() {
+    let server = TestServer::start().await;
+    let mut bob = Client::login(&server.ws_url(), "bob").await;
+    Client::login(&server.ws_url(), "carol").await;
+    let dir = tempfile::tempdir().unwrap();
+    let alice = Desktop::new(dir.path().to_owned());
+    let mut events = alice.events();
+    alice
+        .sign_in(password(Some(server.ws_url()), "alice", true))
+        .await
+        .unwrap();
+
+    assert_eq!(alice.find_user("bob").await.unwrap(), "C2Cbob");
+    let conversation = alice
+        .create_group("Team", "Work", &["bob".into()])
+        .await
+        .unwrap();
+    let group_id = conversation.strip_prefix("GROUP").unwrap().to_owned();
+    let mut members: Vec<_> = alice
+        .group_members(&group_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.user_id, m.role))
+        .collect();
+    members.sort();
+    assert_eq!(
+        members,
+        [
+            ("alice".into(), "Owner".into()),
+            ("bob".into(), "Member".into())
+        ]
+    );
+    assert_eq!(
+        alice
+            .add_group_members(&group_id, &["carol".into(), "bob".into()])
+            .await
+            .unwrap(),
+        ["carol"]
+    );
+    assert_eq!(alice.group_members(&group_id).await.unwrap().len(), 3);
+
+    let m = alice
+        .send_text(&group_id, "GROUP", "@bob look", &["bob".into()])
+        .await
+        .unwrap();
+    assert_eq!(sent(&mut events, &m.id).await.status, "success");
+    let got = bob.received(1).await;
+    assert_eq!(got[0].at_user_list, ["bob"]);
+    assert_eq!(got[0].conversation_id, conversation);
 }
 
 /// Field names of a TypeScript interface in `ui/src/lib/types.ts`.
@@ -116,8 +329,17 @@ fn ts_fields(interface: &str) -> Vec<String> {
                 .split_once(':')
                 .map(|(name, _)| name.trim_end_matches('?').to_owned())
         })
-        .filter(|n| !n.starts_with("//") && !n.is_empty())
+        .filter(|n| !n.starts_with("//") && !n.starts_with("/*") && !n.is_empty())
         .collect()
+}
+
+fn assert_fields(interface: &str, value: &Value) {
+    for field in ts_fields(interface) {
+        assert!(
+            value.get(&field).is_some(),
+            "{interface}.{field} is not sent by Rust: {value}"
+        );
+    }
 }
 
 #[test]
@@ -126,28 +348,43 @@ fn ui_types_match_the_rust_shapes() {
         "From_Account": "a", "To_Account": "b", "MsgSeq": 1, "MsgRandom": 2, "MsgTimeStamp": 3,
         "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "t"}}]}))
     .unwrap();
-    let message = serde_json::to_value(natter_proto::Message::from_item(&item, "a")).unwrap();
-    for field in ts_fields("Message") {
-        assert!(
-            message.get(&field).is_some(),
-            "Message.{field} is not sent by Rust"
-        );
-    }
+    let message = natter_proto::Message::from_item(&item, "a");
+    assert_fields("Message", &serde_json::to_value(&message).unwrap());
     let mut conv = natter_sdk::Conversation::new("C2Cb");
     conv.last_message = Some(natter_sdk::conversation::LastMessage::from_message(
-        &natter_proto::Message::from_item(&item, "a"),
+        &message,
     ));
     let conv = serde_json::to_value(conv).unwrap();
-    for field in ts_fields("Conversation") {
-        assert!(
-            conv.get(&field).is_some(),
-            "Conversation.{field} is not sent by Rust"
-        );
-    }
-    for field in ts_fields("LastMessage") {
-        assert!(
-            conv["lastMessage"].get(&field).is_some(),
-            "LastMessage.{field} is not sent by Rust"
-        );
-    }
+    assert_fields("Conversation", &conv);
+    assert_fields("LastMessage", &conv["lastMessage"]);
+
+    let startup = natter_desktop::desktop::Startup {
+        settings: natter_desktop::settings::Settings::default(),
+        session: Some(natter_desktop::desktop::SessionInfo {
+            server_url: "ws://x".into(),
+            embedded: true,
+            user_id: "a".into(),
+        }),
+        error: Some(natter_desktop::error::DesktopError::NotSignedIn),
+    };
+    let startup = serde_json::to_value(startup).unwrap();
+    assert_fields("Startup", &startup);
+    assert_fields("Settings", &startup["settings"]);
+    assert_fields("SessionInfo", &startup["session"]);
+    assert_fields("BackendError", &startup["error"]);
+    let member = natter_desktop::desktop::GroupMember {
+        user_id: "a".into(),
+        role: "Owner".into(),
+    };
+    assert_fields("GroupMember", &serde_json::to_value(member).unwrap());
+
+    let status = natter_desktop::desktop::event_json(&AppEvent::MessageStatus {
+        message: Box::new(message),
+        error: Some((80002, "too long".into())),
+    });
+    assert_eq!(status["kind"], "messageStatus");
+    assert_fields("Message", &status["message"]);
+    assert_fields("BackendError", &status["error"]);
+    let open = natter_desktop::desktop::event_json(&AppEvent::OpenConversation("C2Cb".into()));
+    assert_eq!(open["conversationID"], "C2Cb");
 }

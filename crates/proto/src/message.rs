@@ -63,7 +63,7 @@ pub struct GroupInfoOfItem {
 /// C2C items carry `To_Account`; group items carry `ToGroupId` and `GroupInfo`.
 /// The receiver's message ID is `TinyId-MsgClientTime-MsgRandom`, so all three
 /// are always forwarded exactly as the sender's client chose them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MsgItem {
     #[serde(rename = "From_Account")]
     pub from_account: String,

@@ -47,4 +47,19 @@ describe('ConversationList', () => {
     await fireEvent.click(screen.getByText('bob'));
     expect(onSelect).toHaveBeenCalledWith('C2Cbob');
   });
+
+  it('moves between conversations with the arrow keys', async () => {
+    render(ConversationList, {
+      conversations: [conv('C2Cbob', 'x', 0), conv('C2Ccarol', 'y', 0), conv('C2Cdave', 'z', 0)],
+      selected: 'C2Ccarol',
+      onSelect: () => {},
+    });
+    const buttons = screen.getAllByRole('button');
+    expect(buttons.map((b) => b.tabIndex)).toEqual([-1, 0, -1]);
+    buttons[1].focus();
+    await fireEvent.keyDown(buttons[1], { key: 'ArrowDown' });
+    expect(document.activeElement).toBe(buttons[2]);
+    await fireEvent.keyDown(buttons[2], { key: 'Home' });
+    expect(document.activeElement).toBe(buttons[0]);
+  });
 });

@@ -2,26 +2,27 @@
 // functions, so components can be tested without a running shell.
 
 import { Channel, invoke } from '@tauri-apps/api/core';
-import type { BackendError, ChatEvent, Conversation, Message } from './types';
-
-export interface Session {
-  /** The server the app talks to. */
-  serverUrl: string;
-  /** True when it is the server built into the app. */
-  embedded: boolean;
-}
+import type {
+  BackendError,
+  ChatEvent,
+  Conversation,
+  GroupMember,
+  GroupType,
+  HistoryPage,
+  Message,
+  SessionInfo,
+  Startup,
+} from './types';
 
 export interface SignInRequest {
+  /** null: the server built into the app. */
   serverUrl: string | null;
   userId: string;
-  password: string;
+  /** A password (to sign in or create the account) ... */
+  password?: string;
+  /** ... or a UserSig made by the server's owner. */
+  userSig?: string;
   createAccount: boolean;
-}
-
-export interface HistoryPage {
-  messageList: Message[];
-  nextReqMessageID: string;
-  isCompleted: boolean;
 }
 
 function asBackendError(e: unknown): BackendError {
@@ -39,9 +40,18 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   }
 }
 
+/** Remembered settings and, if the kept UserSig still works, the session. */
+export function startup(): Promise<Startup> {
+  return call<Startup>('startup');
+}
+
 /** Signs in (or creates the account) and returns the session. */
-export function signIn(request: SignInRequest): Promise<Session> {
-  return call<Session>('sign_in', { request });
+export function signIn(request: SignInRequest): Promise<SessionInfo> {
+  return call<SessionInfo>('sign_in', { request });
+}
+
+export function signOut(): Promise<void> {
+  return call<void>('sign_out');
 }
 
 export function listConversations(): Promise<Conversation[]> {
@@ -52,15 +62,45 @@ export function getMessageList(conversationId: string, nextReqMessageId: string 
   return call<HistoryPage>('get_message_list', { conversationId, nextReqMessageId });
 }
 
+/** Queues a text message; it comes back at once as `unSend`, its outcome as a `messageStatus` event. */
 export function sendText(to: string, conversationType: 'C2C' | 'GROUP', text: string, atUserList: string[] = []): Promise<Message> {
   return call<Message>('send_text', { to, conversationType, text, atUserList });
+}
+
+/** Queues a failed message again. */
+export function resendMessage(messageId: string): Promise<Message> {
+  return call<Message>('resend_message', { messageId });
 }
 
 export function markRead(conversationId: string): Promise<void> {
   return call<void>('mark_read', { conversationId });
 }
 
-/** Live events (messages, conversation updates, connection state) through a Tauri channel. */
+/** The C2C conversation ID for a user, if the user exists. */
+export function findUser(userId: string): Promise<string> {
+  return call<string>('find_user', { userId });
+}
+
+/** Creates a group owned by the user; returns its conversation ID. */
+export function createGroup(name: string, groupType: GroupType, members: string[]): Promise<string> {
+  return call<string>('create_group', { name, groupType, members });
+}
+
+/** Invites users; returns those added. */
+export function addGroupMembers(groupId: string, members: string[]): Promise<string[]> {
+  return call<string[]>('add_group_members', { groupId, members });
+}
+
+export function groupMembers(groupId: string): Promise<GroupMember[]> {
+  return call<GroupMember[]>('group_members', { groupId });
+}
+
+/** Opens an http(s) or mailto link in the system browser. */
+export function openLink(url: string): Promise<void> {
+  return call<void>('open_link', { url });
+}
+
+/** Live events (messages, statuses, conversation updates, connection state) through a Tauri channel. */
 export function subscribe(onEvent: (e: ChatEvent) => void): Promise<void> {
   const channel = new Channel<ChatEvent>();
   channel.onmessage = onEvent;

@@ -33,20 +33,76 @@ export interface Conversation {
   userProfile: { userID: string } | null;
 }
 
+export interface Settings {
+  /** null: the server built into the app. */
+  serverUrl: string | null;
+  lastUser: string | null;
+}
+
+export interface SessionInfo {
+  serverUrl: string;
+  /** True when it is the server built into the app. */
+  embedded: boolean;
+  userID: string;
+}
+
+export interface Startup {
+  settings: Settings;
+  session: SessionInfo | null;
+  error: BackendError | null;
+}
+
+export interface HistoryPage {
+  messageList: Message[];
+  nextReqMessageID: string;
+  isCompleted: boolean;
+}
+
+export interface GroupMember {
+  userID: string;
+  role: string;
+}
+
+export type GroupType = 'Work' | 'Public' | 'Meeting';
+
 /** Errors from the backend carry Tencent's numeric code. */
 export interface BackendError {
   code: number;
   message: string;
 }
 
+export type NetState = 'connected' | 'connecting' | 'disconnected';
+
 export type ChatEvent =
   | { kind: 'messageReceived'; messages: Message[] }
+  | { kind: 'messageStatus'; message: Message; error: BackendError | null }
+  | { kind: 'openConversation'; conversationID: string }
   | { kind: 'conversationListUpdated'; conversations: Conversation[] }
   | { kind: 'totalUnread'; total: number }
-  | { kind: 'netState'; state: 'connected' | 'connecting' | 'disconnected' }
+  | { kind: 'netState'; state: NetState }
   | { kind: 'kickedOut'; reason: string }
   | { kind: 'ready' }
   | { kind: 'notReady' };
+
+/** The peer (C2C) or group ID of a conversation ID, and its type. */
+export function conversationTarget(conversationID: string): { to: string; type: 'C2C' | 'GROUP' } {
+  return conversationID.startsWith('GROUP')
+    ? { to: conversationID.slice(5), type: 'GROUP' }
+    : { to: conversationID.replace(/^C2C/, ''), type: 'C2C' };
+}
+
+/** An empty conversation (just started, no message yet). */
+export function emptyConversation(conversationID: string, name?: string): Conversation {
+  const { to, type } = conversationTarget(conversationID);
+  return {
+    conversationID,
+    type,
+    unreadCount: 0,
+    lastMessage: null,
+    groupProfile: type === 'GROUP' ? { groupID: to, name: name ?? to, type: '' } : null,
+    userProfile: type === 'C2C' ? { userID: to } : null,
+  };
+}
 
 /** The name shown for a conversation. */
 export function conversationName(c: Conversation): string {

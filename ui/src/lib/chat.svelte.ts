@@ -1,0 +1,115 @@
+// The signed-in user's chat state, as Svelte 5 runes. It holds no Tauri
+// code: App.svelte feeds it backend results and events, components read it.
+
+import { emptyConversation, type ChatEvent, type Conversation, type Message, type NetState } from './types';
+
+const STATUS_RANK: Record<Message['status'], number> = { unSend: 0, fail: 1, success: 2 };
+
+export class ChatState {
+  me = $state<string | null>(null);
+  /** From the SDK, newest first. */
+  conversations = $state<Conversation[]>([]);
+  /** Conversations opened here that have no message yet (not in the SDK's list). */
+  started = $state<Conversation[]>([]);
+  selected = $state<string | null>(null);
+  /** The selected conversation's messages, oldest first. */
+  messages = $state<Message[]>([]);
+  nextReqMessageID = $state<string | null>(null);
+  historyComplete = $state(true);
+  /** The first message that was unread when the conversation was opened. */
+  firstUnreadId = $state<string | null>(null);
+  net = $state<NetState>('connected');
+  total = $state(0);
+  /** Why the last send failed, per message ID. */
+  failures = $state<Record<string, string>>({});
+
+  /** What the list shows: started conversations not yet known to the SDK, then the SDK's. */
+  get visibleConversations(): Conversation[] {
+    const known = new Set(this.conversations.map((c) => c.conversationID));
+    return [...this.started.filter((c) => !known.has(c.conversationID)), ...this.conversations];
+  }
+
+  get current(): Conversation | null {
+    const id = this.selected;
+    return this.visibleConversations.find((c) => c.conversationID === id) ?? null;
+  }
+
+  signedIn(userID: string) {
+    this.me = userID;
+    this.conversations = [];
+    this.started = [];
+    this.selected = null;
+    this.messages = [];
+    this.total = 0;
+    this.net = 'connected';
+    this.failures = {};
+  }
+
+  signedOut() {
+    this.me = null;
+    this.selected = null;
+    this.messages = [];
+  }
+
+  /** A conversation started here (new C2C chat, new group). */
+  start(conversationID: string, name?: string) {
+    if (!this.visibleConversations.some((c) => c.conversationID === conversationID)) {
+      this.started = [emptyConversation(conversationID, name), ...this.started];
+    }
+  }
+
+  /** The first page of a newly opened conversation. */
+  opened(conversationID: string, page: { messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }, unread: number) {
+    this.selected = conversationID;
+    this.messages = page.messageList;
+    this.nextReqMessageID = page.nextReqMessageID || null;
+    this.historyComplete = page.isCompleted;
+    const incoming = page.messageList.filter((m) => m.from !== this.me);
+    this.firstUnreadId = unread > 0 && incoming.length > 0 ? incoming[Math.max(0, incoming.length - unread)].ID : null;
+  }
+
+  /** An older page, prepended. */
+  olderLoaded(conversationID: string, page: { messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }) {
+    if (conversationID !== this.selected) return;
+    const have = new Set(this.messages.map((m) => m.ID));
+    this.messages = [...page.messageList.filter((m) => !have.has(m.ID)), ...this.messages];
+    this.nextReqMessageID = page.nextReqMessageID || null;
+    this.historyComplete = page.isCompleted;
+  }
+
+  /** Adds or updates a message of the selected conversation (never moves a status backwards). */
+  upsert(m: Message) {
+    if (m.conversationID !== this.selected) return;
+    const i = this.messages.findIndex((x) => x.ID === m.ID);
+    if (i < 0) {
+      this.messages = [...this.messages, m];
+    } else if (STATUS_RANK[m.status] >= STATUS_RANK[this.messages[i].status] || m.status === 'unSend') {
+      // 'unSend' after 'fail' is a retry; otherwise statuses only move forward.
+      if (m.status === 'unSend' && this.messages[i].status === 'success') return;
+      this.messages[i] = m;
+    }
+  }
+
+  handle(e: ChatEvent) {
+    switch (e.kind) {
+      case 'conversationListUpdated':
+        this.conversations = e.conversations;
+        break;
+      case 'totalUnread':
+        this.total = e.total;
+        break;
+      case 'netState':
+        this.net = e.state;
+        break;
+      case 'messageReceived':
+        for (const m of e.messages) this.upsert(m);
+        break;
+      case 'messageStatus':
+        if (e.error) this.failures = { ...this.failures, [e.message.ID]: `${e.error.message} (${e.error.code})` };
+        this.upsert(e.message);
+        break;
+      default:
+        break;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ChatState } from './chat.svelte';
+import type { Message } from './types';
+
+function msg(id: string, from: string, extra: Partial<Message> = {}): Message {
+  return {
+    ID: id, type: 'TIMTextElem', payload: { text: id }, conversationID: 'C2Cbob', conversationType: 'C2C',
+    to: 'me', from, flow: from === 'me' ? 'out' : 'in', time: 1, status: 'success', sequence: 1, atUserList: [], nick: '',
+    ...extra,
+  };
+}
+
+describe('ChatState', () => {
+  it('keeps statuses moving forward whichever of reply and event comes first', () => {
+    const chat = new ChatState();
+    chat.signedIn('me');
+    chat.opened('C2Cbob', { messageList: [], nextReqMessageID: '', isCompleted: true }, 0);
+    chat.handle({ kind: 'messageStatus', message: msg('m1', 'me'), error: null });
+    chat.upsert(msg('m1', 'me', { status: 'unSend' }));
+    expect(chat.messages.map((m) => m.status)).toEqual(['success']);
+
+    chat.upsert(msg('m2', 'me', { status: 'unSend' }));
+    chat.handle({ kind: 'messageStatus', message: msg('m2', 'me', { status: 'fail' }), error: { code: 80002, message: 'too long' } });
+    expect(chat.failures['m2']).toBe('too long (80002)');
+    chat.upsert(msg('m2', 'me', { status: 'unSend' }));
+    expect(chat.messages[1].status).toBe('unSend');
+  });
+
+  it('prepends older pages without duplicates and marks the first unread', () => {
+    const chat = new ChatState();
+    chat.signedIn('me');
+    chat.opened('C2Cbob', { messageList: [msg('3', 'bob'), msg('4', 'me'), msg('5', 'bob')], nextReqMessageID: '3', isCompleted: false }, 2);
+    expect(chat.firstUnreadId).toBe('3');
+    chat.olderLoaded('C2Cbob', { messageList: [msg('1', 'bob'), msg('2', 'bob'), msg('3', 'bob')], nextReqMessageID: '', isCompleted: true });
+    expect(chat.messages.map((m) => m.ID)).toEqual(['1', '2', '3', '4', '5']);
+    expect(chat.historyComplete).toBe(true);
+    chat.handle({ kind: 'messageReceived', messages: [msg('6', 'bob'), msg('x', 'carol', { conversationID: 'C2Ccarol' })] });
+    expect(chat.messages.map((m) => m.ID)).toEqual(['1', '2', '3', '4', '5', '6']);
+  });
+
+  it('lists started conversations until the SDK knows them', () => {
+    const chat = new ChatState();
+    chat.signedIn('me');
+    chat.start('GROUPteam', 'Team');
+    expect(chat.visibleConversations.map((c) => c.conversationID)).toEqual(['GROUPteam']);
+    expect(chat.visibleConversations[0].groupProfile?.name).toBe('Team');
+    const known = { ...chat.visibleConversations[0], unreadCount: 2 };
+    chat.handle({ kind: 'conversationListUpdated', conversations: [known] });
+    expect(chat.visibleConversations).toHaveLength(1);
+    expect(chat.visibleConversations[0].unreadCount).toBe(2);
+  });
+});
