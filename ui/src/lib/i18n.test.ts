@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stringsFor } from './i18n';
+import { stringsFor, usableLocale } from './i18n';
 import { initials } from './types';
 
 describe('i18n', () => {
@@ -19,5 +19,15 @@ describe('initials', () => {
     expect(initials('bob')).toBe('BO');
     expect(initials('Team room')).toBe('TR');
     expect(initials('')).toBe('?');
+  });
+});
+
+describe('usableLocale', () => {
+  it('keeps BCP 47 tags and drops POSIX names Intl rejects', () => {
+    expect(usableLocale('zh-CN')).toBe('zh-CN');
+    expect(usableLocale('en-us')).toBe('en-US');
+    expect(usableLocale('C')).toBeUndefined();
+    expect(usableLocale('en_US.UTF-8')).toBeUndefined();
+    expect(usableLocale(undefined)).toBeUndefined();
   });
 });

@@ -84,6 +84,22 @@ const zh: Strings = {
   showMembers: '成员',
 };
 
+/**
+ * A BCP 47 tag Intl accepts, or undefined (Intl's default). WebKit reports
+ * the POSIX locale as is, e.g. "C" when LANG is unset, and Intl throws on it.
+ */
+export function usableLocale(tag: string | undefined): string | undefined {
+  if (!tag) return undefined;
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The system locale, for dates and times. */
+export const locale: string | undefined = usableLocale(typeof navigator === 'undefined' ? undefined : navigator.language);
+
 /** `zh*` locales get Simplified Chinese, everything else English. */
 export function stringsFor(locale: string | undefined): Strings {
   return locale && locale.toLowerCase().startsWith('zh') ? zh : en;
