@@ -7,13 +7,15 @@ const STATUS_RANK: Record<Message['status'], number> = { unSend: 0, fail: 1, suc
 
 export class ChatState {
   me = $state<string | null>(null);
+  // Lists from the backend are replaced whole, never mutated in place, so
+  // they are raw state: deep proxies on 10,000 messages cost memory and time.
   /** From the SDK, newest first. */
-  conversations = $state<Conversation[]>([]);
+  conversations = $state.raw<Conversation[]>([]);
   /** Conversations opened here that have no message yet (not in the SDK's list). */
-  started = $state<Conversation[]>([]);
+  started = $state.raw<Conversation[]>([]);
   selected = $state<string | null>(null);
   /** The selected conversation's messages, oldest first. */
-  messages = $state<Message[]>([]);
+  messages = $state.raw<Message[]>([]);
   nextReqMessageID = $state<string | null>(null);
   historyComplete = $state(true);
   /** The first message that was unread when the conversation was opened. */
@@ -86,7 +88,7 @@ export class ChatState {
     } else if (STATUS_RANK[m.status] >= STATUS_RANK[this.messages[i].status] || m.status === 'unSend') {
       // 'unSend' after 'fail' is a retry; otherwise statuses only move forward.
       if (m.status === 'unSend' && this.messages[i].status === 'success') return;
-      this.messages[i] = m;
+      this.messages = this.messages.map((x, j) => (j === i ? m : x));
     }
   }
 

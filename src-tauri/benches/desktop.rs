@@ -1,0 +1,213 @@
+//! Desktop app measurements (`cargo bench -p natter-desktop --bench desktop`):
+//!
+//! - launch → interactive: from asking WebDriver for a new app until the
+//!   conversation list of the remembered user is on screen;
+//! - memory: PSS of all the app's processes (main + WebKitWebProcess +
+//!   WebKitNetworkProcess), idle, and with a 10,000-message conversation
+//!   open and scrolled back to its first message.
+//!
+//! Runs the optimised app (`cargo bench` builds it with the release
+//! settings) under Xvfb against a natter-server started here. Results are
+//! printed; docs/benchmarks.md records them.
+
+#[path = "../tests/support/webdriver.rs"]
+mod webdriver;
+
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use natter_system_tests::{Client, TestServer};
+use serde_json::json;
+use webdriver::{require, start_driver, start_xvfb, Guard};
+
+const LAUNCHES: usize = 5;
+const HISTORY: usize = 10_000;
+
+/// Proportional set size of a process, in KiB.
+fn pss_kib(pid: u32) -> u64 {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    rollup
+        .lines()
+        .find_map(|l| l.strip_prefix("Pss:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Processes whose parent is `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+            // Fields after the command name: state, then the parent's pid.
+            let parent = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u32>().ok());
+            parent == Some(pid)
+        })
+        .collect()
+}
+
+/// The app (the driver's child) and every process under it, with names.
+fn app_processes(driver: &Guard) -> Vec<(u32, String)> {
+    let mut all = Vec::new();
+    let mut queue = children(driver.0.id());
+    while let Some(pid) = queue.pop() {
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        all.push((pid, name.trim().to_owned()));
+        queue.extend(children(pid));
+    }
+    all
+}
+
+fn report_memory(label: &str, driver: &Guard) {
+    let mut total = 0;
+    let mut parts = Vec::new();
+    for (pid, name) in app_processes(driver) {
+        let kib = pss_kib(pid);
+        total += kib;
+        parts.push(format!("{name} {:.1}", kib as f64 / 1024.0));
+    }
+    println!(
+        "PSS {label}: {:.1} MiB ({})",
+        total as f64 / 1024.0,
+        parts.join(", ")
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo test --benches` asks for a list; this bench has no parts.
+    }
+    require("Xvfb", "xvfb");
+    require("WebKitWebDriver", "webkit2gtk-driver");
+    let app = Path::new(env!("CARGO_BIN_EXE_natter"));
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot folder");
+    let server = TestServer::start().await;
+    let (display, _xvfb) = start_xvfb();
+    let profile = tempfile::tempdir().expect("profile");
+    let (driver, driver_process) = start_driver(&display, profile.path()).await;
+
+    // Alice has an account; Bob has written her 10,000 messages.
+    natter_sdk::account::register(&server.ws_url(), "alice", "alice-password", "")
+        .await
+        .expect("alice's account");
+    let bob = Client::login(&server.ws_url(), "bob").await;
+    let started = Instant::now();
+    for i in 0..HISTORY {
+        bob.send_text(
+            "alice",
+            "C2C",
+            &format!("message {i} of the long conversation"),
+        )
+        .await
+        .expect("bob sends");
+    }
+    println!(
+        "seeded {HISTORY} messages in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // Alice signs in once; later launches reuse the kept UserSig.
+    let ui = driver.launch(app, &shots).await;
+    ui.type_into("input[name=server]", &server.ws_url()).await;
+    ui.type_into("input[name=user]", "alice").await;
+    ui.type_into("input[name=password]", "alice-password").await;
+    ui.click("button[type=submit]").await;
+    ui.find("[data-conversation=\"C2Cbob\"]").await;
+    ui.close().await;
+
+    // The page marks `natter-interactive` once the remembered user's list
+    // is rendered; its clock is the wall clock (timeOrigin + now).
+    let mut launches = Vec::new();
+    let mut phases = Vec::new();
+    for _ in 0..LAUNCHES {
+        let launched_at = SystemTime::now();
+        let ui = driver.launch(app, &shots).await;
+        let marks = ui
+            .wait_js(
+                "the conversation list",
+                "const m = performance.getEntriesByName('natter-interactive')[0]; const n = performance.getEntriesByType('navigation')[0]; return document.querySelector('[data-conversation]') && m && [performance.timeOrigin, n.domContentLoadedEventEnd, m.startTime]",
+                json!([]),
+            )
+            .await;
+        let at = |i: usize| marks[i].as_f64().unwrap_or_default();
+        let launched_ms = launched_at
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or_default();
+        let page_start = at(0) - launched_ms;
+        let interactive = page_start + at(2);
+        launches.push(Duration::from_secs_f64(interactive / 1000.0));
+        phases.push(format!(
+            "{page_start:.0}/{:.0}/{interactive:.0}",
+            page_start + at(1)
+        ));
+        ui.close().await;
+    }
+    let runs: Vec<String> = launches
+        .iter()
+        .map(|d| format!("{:.0}", d.as_secs_f64() * 1000.0))
+        .collect();
+    launches.sort();
+    println!(
+        "launch → interactive conversation list: median {:.0} ms (runs: {} ms; page started/DOM ready/list shown: {} ms)",
+        launches[LAUNCHES / 2].as_secs_f64() * 1000.0,
+        runs.join(", "),
+        phases.join(", ")
+    );
+
+    let ui = driver.launch(app, &shots).await;
+    ui.find("[data-conversation=\"C2Cbob\"]").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    report_memory("idle, conversation list", &driver_process);
+
+    ui.click("[data-conversation=\"C2Cbob\"]").await;
+    ui.find("[data-message]").await;
+    let t0 = Instant::now();
+    // Scroll to the top until the whole history is loaded.
+    let deadline = Instant::now() + Duration::from_secs(900);
+    loop {
+        let done = ui
+            .js(
+                "const s = document.querySelector('.scroller'); s.scrollTop = 0; s.dispatchEvent(new Event('scroll')); return s.dataset.hasOlder === 'false'",
+                json!([]),
+            )
+            .await;
+        if done == json!(true) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "history did not finish loading");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!(
+        "scrolled back through {HISTORY} messages in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+    ui.wait_js(
+        "the first message",
+        "return [...document.querySelectorAll('[data-message] .bubble')].some(b => b.textContent === 'message 0 of the long conversation')",
+        json!([]),
+    )
+    .await;
+    let rendered = ui
+        .js(
+            "return document.querySelectorAll('[data-message]').length",
+            json!([]),
+        )
+        .await;
+    println!("message rows in the DOM at the top of {HISTORY}: {rendered}");
+    ui.screenshot("10k-top").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    report_memory(
+        "10,000-message conversation scrolled to the top",
+        &driver_process,
+    );
+    ui.close().await;
+}
