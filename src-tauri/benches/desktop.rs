@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use natter_system_tests::{Client, TestServer};
 use serde_json::json;
-use webdriver::{require, start_driver, start_xvfb, Guard};
+use webdriver::{app_env, require, start_driver, start_session_bus, start_xvfb, Guard};
 
 const LAUNCHES: usize = 5;
 const HISTORY: usize = 10_000;
@@ -92,7 +92,8 @@ async fn main() {
     let server = TestServer::start().await;
     let (display, _xvfb) = start_xvfb();
     let profile = tempfile::tempdir().expect("profile");
-    let (driver, driver_process) = start_driver(&display, profile.path()).await;
+    let (bus, _bus) = start_session_bus();
+    let (driver, driver_process) = start_driver(&app_env(&display, profile.path(), &bus)).await;
 
     // Alice has an account; Bob has written her 10,000 messages.
     natter_sdk::account::register(&server.ws_url(), "alice", "alice-password", "")

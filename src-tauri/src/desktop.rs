@@ -26,6 +26,11 @@ pub const EMBEDDED_PORT: u16 = 8080;
 /// How many events the UI may fall behind before it misses some.
 const EVENT_BUFFER: usize = 1024;
 
+/// Messages in the first page of a conversation (about two screens) and in
+/// each older page the UI asks for while scrolling back.
+pub const FIRST_PAGE_MESSAGES: usize = 30;
+pub const OLDER_PAGE_MESSAGES: usize = 90;
+
 /// How members are fetched from `get_group_member_info`, a page at a time.
 const MEMBER_PAGE: u64 = 500;
 
@@ -378,16 +383,32 @@ impl Desktop {
         Ok(self.chat().await?.get_conversation_list()?)
     }
 
-    /// A page of history; on the first page (no `next`), the messages still
-    /// in the outbox for this conversation are appended, so a reopened
-    /// conversation shows what is waiting to be sent.
+    /// A page of history, oldest first: the newest messages (no `next`), or
+    /// those before `next`. One UI page is several SDK pages (15 each), so
+    /// scrolling back through a long conversation takes fewer round trips and
+    /// re-renders. The first page also carries the messages still in the
+    /// outbox for this conversation, so a reopened conversation shows what
+    /// is waiting to be sent.
     pub async fn history(&self, conversation_id: &str, next: Option<&str>) -> Result<HistoryPage> {
-        let mut page: HistoryPage = self
-            .chat()
-            .await?
-            .get_message_list(conversation_id, next)
-            .await?
-            .into();
+        let chat = self.chat().await?;
+        let wanted = if next.is_none() {
+            FIRST_PAGE_MESSAGES
+        } else {
+            OLDER_PAGE_MESSAGES
+        };
+        let mut page: HistoryPage = chat.get_message_list(conversation_id, next).await?.into();
+        while !page.is_completed && page.message_list.len() < wanted {
+            let older = chat
+                .get_message_list(conversation_id, Some(&page.next_req_message_id))
+                .await?;
+            if older.message_list.is_empty() {
+                page.is_completed = true;
+                break;
+            }
+            page.message_list.splice(0..0, older.message_list);
+            page.next_req_message_id = older.next_req_message_id;
+            page.is_completed = older.is_completed;
+        }
         if next.is_none() {
             let outbox = self.outbox().await?;
             page.message_list.extend(

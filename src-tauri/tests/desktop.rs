@@ -311,6 +311,36 @@ async fn groups_are_created_listed_and_mentioned() {
     assert_eq!(got[0].conversation_id, conversation);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_comes_in_screen_sized_pages_in_order() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let alice = Desktop::new(dir.path().to_owned());
+    alice
+        .sign_in(password(Some(server.ws_url()), "alice", true))
+        .await
+        .unwrap();
+    let bob = Client::login(&server.ws_url(), "bob").await;
+    for i in 0..100 {
+        bob.send_text("alice", "C2C", &i.to_string()).await.unwrap();
+    }
+    let texts = |page: &natter_desktop::desktop::HistoryPage| -> Vec<u64> {
+        page.message_list
+            .iter()
+            .filter_map(|m| m.payload["text"].as_str()?.parse().ok())
+            .collect()
+    };
+    let first = alice.history("C2Cbob", None).await.unwrap();
+    assert_eq!(texts(&first), (70..100).collect::<Vec<_>>());
+    assert!(!first.is_completed);
+    let older = alice
+        .history("C2Cbob", Some(&first.next_req_message_id))
+        .await
+        .unwrap();
+    assert_eq!(texts(&older), (0..70).collect::<Vec<_>>());
+    assert!(older.is_completed);
+}
+
 /// Field names of a TypeScript interface in `ui/src/lib/types.ts`.
 fn ts_fields(interface: &str) -> Vec<String> {
     let src = std::fs::read_to_string(concat!(

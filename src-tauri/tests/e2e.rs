@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use natter_sdk::Event;
 use natter_system_tests::{Client, TestServer};
 use serde_json::json;
-use webdriver::{require, start_driver, start_xvfb, ENTER};
+use webdriver::{app_env, require, start_driver, start_session_bus, start_xvfb, Guard, ENTER};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_chats_through_the_real_app() {
@@ -28,7 +28,9 @@ async fn a_user_chats_through_the_real_app() {
     let server = TestServer::start().await;
     let (display, _xvfb) = start_xvfb();
     let profile = tempfile::tempdir().unwrap();
-    let (driver, _webdriver) = start_driver(&display, profile.path()).await;
+    let (bus, _bus) = start_session_bus();
+    let env = app_env(&display, profile.path(), &bus);
+    let (driver, _webdriver) = start_driver(&env).await;
     // CI points this at the app installed from the .deb.
     let app = std::env::var_os("NATTER_E2E_APP")
         .map(PathBuf::from)
@@ -60,7 +62,38 @@ async fn a_user_chats_through_the_real_app() {
         )
         .await;
     assert_eq!(badge, "1");
+    ui.wait_js(
+        "the unread total in the title",
+        "return document.title === '(1) Natter'",
+        json!([]),
+    )
+    .await;
     ui.screenshot("03-unread-badge").await;
+
+    // A second launch on the same profile hands over to the running app
+    // (which comes to the front) and exits.
+    let second = std::process::Command::new(app)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .spawn()
+        .expect("a second natter starts");
+    let mut second = Guard(second);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = second.0.try_wait().expect("wait for the second natter") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a second instance kept running"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "the second instance exits cleanly");
+    assert_eq!(
+        ui.js("return document.title", json!([])).await,
+        "(1) Natter",
+        "the first instance is still running"
+    );
 
     // 3. Alice opens it and replies; Bob's client receives the reply.
     ui.click("[data-conversation=\"C2Cbob\"]").await;

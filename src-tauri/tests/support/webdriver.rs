@@ -225,17 +225,47 @@ impl Session<'_> {
     }
 }
 
-/// Starts WebKitWebDriver on `display`; the app it launches keeps its
-/// profile (settings, kept UserSig, built-in server data) under `data_home`.
-pub async fn start_driver(display: &str, data_home: &Path) -> (Driver, Guard) {
+/// A private D-Bus session bus (what single-instance and notifications
+/// talk to), with its address.
+pub fn start_session_bus() -> (String, Guard) {
+    use std::io::BufRead;
+    let mut child = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon starts (package dbus-daemon)");
+    let mut address = String::new();
+    if let Some(out) = child.stdout.take() {
+        let _ = std::io::BufReader::new(out).read_line(&mut address);
+    }
+    let address = address.trim().to_owned();
+    assert!(!address.is_empty(), "dbus-daemon printed no address");
+    (address, Guard(child))
+}
+
+/// The environment the app runs in: the display, its profile (settings,
+/// kept UserSig, built-in server data) under `data_home`, and the bus.
+pub fn app_env(display: &str, data_home: &Path, bus: &str) -> Vec<(String, String)> {
+    vec![
+        ("DISPLAY".into(), display.into()),
+        (
+            "XDG_DATA_HOME".into(),
+            data_home.to_string_lossy().into_owned(),
+        ),
+        ("DBUS_SESSION_BUS_ADDRESS".into(), bus.into()),
+        ("RUST_LOG".into(), "warn".into()),
+    ]
+}
+
+/// Starts WebKitWebDriver; the apps it launches get `env` (see [`app_env`]).
+pub async fn start_driver(env: &[(String, String)]) -> (Driver, Guard) {
     let port = free_port();
     let guard = Guard(
         Command::new("WebKitWebDriver")
             .arg(format!("--port={port}"))
-            .env("DISPLAY", display)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
-            .env("XDG_DATA_HOME", data_home)
-            .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()
             .expect("WebKitWebDriver starts"),

@@ -34,3 +34,19 @@ describe('buildRows', () => {
     expect(rows.filter((r) => r.kind === 'day').map((r) => (r.kind === 'day' ? r.label : ''))).toEqual(['yesterday', 'today']);
   });
 });
+
+describe('buildRows reuse', () => {
+  it('reuses rows whose neighbours did not change, and rebuilds those whose did', () => {
+    const t0 = new Date(2026, 10, 20, 9, 0).getTime() / 1000;
+    const b = msg('b', 'bob', t0 + 10);
+    const c = msg('c', 'bob', t0 + 20);
+    const first = buildRows([b, c], 'me', 'en');
+    const a = msg('a', 'carol', t0);
+    const second = buildRows([a, b, c], 'me', 'en');
+    const row = (rows: ReturnType<typeof buildRows>, key: string) => rows.find((r) => r.key === key);
+    expect(row(second, 'c')).toBe(row(first, 'c'));
+    expect(row(second, 'b')).not.toBe(row(first, 'b'));
+    const bRow = row(second, 'b');
+    expect(bRow?.kind === 'message' && bRow.firstOfRun).toBe(true);
+  });
+});

@@ -30,6 +30,15 @@ export function dayLabel(seconds: number, locale?: string, now: Date = new Date(
   return d.toLocaleDateString(locale, { year: 'numeric', month: 'long', day: 'numeric' });
 }
 
+/**
+ * Rows already built, per message object: scrolling back rebuilds the rows of
+ * the whole conversation for every page, and reusing unchanged rows keeps
+ * that from producing garbage in proportion to the conversation's length.
+ * A row is reused only if the message before it (which decides
+ * `firstOfRun`) and the signed-in user are the same.
+ */
+const built = new WeakMap<Message, { after: Message | null; me: string; row: Row }>();
+
 export function buildRows(messages: Message[], me: string, locale?: string, now?: Date): Row[] {
   const rows: Row[] = [];
   let lastDay = '';
@@ -41,8 +50,15 @@ export function buildRows(messages: Message[], me: string, locale?: string, now?
       lastDay = day;
       last = null;
     }
-    const firstOfRun = last === null || last.from !== m.from || m.time - last.time > RUN_GAP_SECONDS;
-    rows.push({ kind: 'message', key: m.ID, message: m, firstOfRun, out: m.from === me });
+    const cached = built.get(m);
+    if (cached && cached.after === last && cached.me === me) {
+      rows.push(cached.row);
+    } else {
+      const firstOfRun = last === null || last.from !== m.from || m.time - last.time > RUN_GAP_SECONDS;
+      const row: Row = { kind: 'message', key: m.ID, message: m, firstOfRun, out: m.from === me };
+      built.set(m, { after: last, me, row });
+      rows.push(row);
+    }
     last = m;
   }
   return rows;
