@@ -93,7 +93,8 @@ async fn main() {
     let (display, _xvfb) = start_xvfb();
     let profile = tempfile::tempdir().expect("profile");
     let (bus, _bus) = start_session_bus();
-    let (driver, driver_process) = start_driver(&app_env(&display, profile.path(), &bus)).await;
+    let env = app_env(&display, profile.path(), &bus);
+    let (driver, driver_process) = start_driver(&env).await;
 
     // Alice has an account; Bob has written her 10,000 messages.
     natter_sdk::account::register(&server.ws_url(), "alice", "alice-password", "")
@@ -162,6 +163,46 @@ async fn main() {
         launches[LAUNCHES / 2].as_secs_f64() * 1000.0,
         runs.join(", "),
         phases.join(", ")
+    );
+
+    // Without WebDriver: spawn the app as a user would and time it until the
+    // backend has answered the page's `startup` call (JavaScript ran, the
+    // remembered user is signed in and the list is ready to render).
+    let mut direct = Vec::new();
+    for _ in 0..LAUNCHES {
+        let t0 = Instant::now();
+        let mut child = Guard(
+            std::process::Command::new(app)
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .env("RUST_LOG", "natter_desktop=info")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("natter starts"),
+        );
+        let out = child.0.stdout.take().expect("stdout");
+        let answered = tokio::task::spawn_blocking(move || {
+            use std::io::BufRead;
+            std::io::BufReader::new(out)
+                .lines()
+                .map_while(Result::ok)
+                .any(|l| l.contains("startup answered") && l.contains("signed_in=true"))
+        });
+        let answered = tokio::time::timeout(Duration::from_secs(20), answered).await;
+        assert!(matches!(answered, Ok(Ok(true))), "the app did not sign in");
+        direct.push(t0.elapsed());
+        drop(child);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let runs: Vec<String> = direct
+        .iter()
+        .map(|d| format!("{:.0}", d.as_secs_f64() * 1000.0))
+        .collect();
+    direct.sort();
+    println!(
+        "launch → startup answered (no WebDriver): median {:.0} ms (runs: {} ms)",
+        direct[LAUNCHES / 2].as_secs_f64() * 1000.0,
+        runs.join(", ")
     );
 
     let ui = driver.launch(app, &shots).await;

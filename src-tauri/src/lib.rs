@@ -87,6 +87,7 @@ fn spawn_notifier(app: AppHandle) {
 /// Starts the app (blocks until the last window closes).
 pub fn run() {
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
