@@ -6,7 +6,8 @@
 //! `NATTER_E2E_APP=/usr/bin/natter` drives another build of the app (CI
 //! uses it on the app installed from the .deb).
 //!
-//! Needs `Xvfb` and `WebKitWebDriver` (packages `xvfb`, `webkit2gtk-driver`;
+//! Needs `Xvfb`, `WebKitWebDriver` and `dbus-daemon` (packages `xvfb`,
+//! `webkit2gtk-driver`, `dbus-daemon`;
 //! `scripts/setup` installs them) and the UI built into `ui/dist`.
 
 #[path = "support/webdriver.rs"]
