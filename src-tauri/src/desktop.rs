@@ -136,7 +136,6 @@ pub fn event_json(e: &AppEvent) -> Value {
 /// One signed-in user. Dropping it stops its background tasks.
 struct Session {
     chat: Chat,
-    info: SessionInfo,
     outbox: Arc<Outbox>,
     /// Dropped with the session; the tasks watch it to know when to stop.
     _alive: watch::Sender<()>,
@@ -166,10 +165,6 @@ impl Desktop {
         dirs::data_dir()
             .unwrap_or_else(|| PathBuf::from("."))
             .join("natter")
-    }
-
-    pub fn data_dir(&self) -> &std::path::Path {
-        self.profile.dir()
     }
 
     /// Every event, from every session, from now on.
@@ -305,11 +300,17 @@ impl Desktop {
             embedded,
             user_id: credentials.user_id.clone(),
         };
-        self.profile.save_settings(&Settings {
+        // A resumed session finds both files as they should be: no rewrite then.
+        let settings = Settings {
             server_url: credentials.server_url.clone(),
             last_user: Some(credentials.user_id.clone()),
-        })?;
-        self.profile.save_credentials(&credentials)?;
+        };
+        if self.profile.settings() != settings {
+            self.profile.save_settings(&settings)?;
+        }
+        if self.profile.credentials().as_ref() != Some(&credentials) {
+            self.profile.save_credentials(&credentials)?;
+        }
 
         let (alive, stopped) = watch::channel(());
         let (online_tx, online) = watch::channel(true);
@@ -335,7 +336,6 @@ impl Desktop {
 
         let previous = self.session.lock().await.replace(Session {
             chat,
-            info: info.clone(),
             outbox,
             _alive: alive,
         });
@@ -373,10 +373,6 @@ impl Desktop {
             .as_ref()
             .map(|s| s.outbox.clone())
             .ok_or(DesktopError::NotSignedIn)
-    }
-
-    pub async fn session_info(&self) -> Option<SessionInfo> {
-        self.session.lock().await.as_ref().map(|s| s.info.clone())
     }
 
     pub async fn conversations(&self) -> Result<Vec<Conversation>> {
@@ -484,16 +480,12 @@ impl Desktop {
         group_type: &str,
         members: &[String],
     ) -> Result<String> {
-        let member_list: Vec<Value> = members
-            .iter()
-            .map(|m| json!({"Member_Account": m.trim()}))
-            .collect();
         let reply = self
             .chat()
             .await?
             .call(
                 "group_open_http_svc.create_group",
-                json!({"Type": group_type, "Name": name.trim(), "MemberList": member_list}),
+                json!({"Type": group_type, "Name": name.trim(), "MemberList": member_list(members)}),
             )
             .await?;
         let group_id = reply
@@ -512,16 +504,12 @@ impl Desktop {
         group_id: &str,
         members: &[String],
     ) -> Result<Vec<String>> {
-        let member_list: Vec<Value> = members
-            .iter()
-            .map(|m| json!({"Member_Account": m.trim()}))
-            .collect();
         let reply = self
             .chat()
             .await?
             .call(
                 "group_open_http_svc.add_group_member",
-                json!({"GroupId": group_id, "MemberList": member_list}),
+                json!({"GroupId": group_id, "MemberList": member_list(members)}),
             )
             .await?;
         Ok(reply
@@ -570,6 +558,14 @@ impl Desktop {
             }
         }
     }
+}
+
+/// The `MemberList` of group requests, from user IDs.
+fn member_list(members: &[String]) -> Vec<Value> {
+    members
+        .iter()
+        .map(|m| json!({"Member_Account": m.trim()}))
+        .collect()
 }
 
 /// Copies one session's SDK events to the app's broadcast and keeps

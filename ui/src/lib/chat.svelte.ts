@@ -85,10 +85,13 @@ export class ChatState {
     const i = this.messages.findIndex((x) => x.ID === m.ID);
     if (i < 0) {
       this.messages = [...this.messages, m];
-    } else if (STATUS_RANK[m.status] >= STATUS_RANK[this.messages[i].status] || m.status === 'unSend') {
-      // 'unSend' after 'fail' is a retry; otherwise statuses only move forward.
-      if (m.status === 'unSend' && this.messages[i].status === 'success') return;
-      this.messages = this.messages.map((x, j) => (j === i ? m : x));
+    } else {
+      // Statuses only move forward, except a retry ('unSend' after 'fail').
+      const old = this.messages[i].status;
+      const retry = m.status === 'unSend' && old === 'fail';
+      if (retry || STATUS_RANK[m.status] >= STATUS_RANK[old]) {
+        this.messages = this.messages.map((x, j) => (j === i ? m : x));
+      }
     }
   }
 
