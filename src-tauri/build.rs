@@ -7,7 +7,6 @@ fn main() {
         "startup",
         "sign_in",
         "sign_out",
-        "list_conversations",
         "get_message_list",
         "send_text",
         "resend_message",
@@ -17,7 +16,6 @@ fn main() {
         "add_group_members",
         "group_members",
         "open_link",
-        "subscribe",
     ];
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

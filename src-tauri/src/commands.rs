@@ -6,15 +6,21 @@
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::desktop::{
-    event_json, Desktop, GroupMember, HistoryPage, SessionInfo, SignInRequest, Startup,
-};
+use crate::desktop::{Desktop, GroupMember, SessionInfo, SignInRequest, Startup};
 use crate::error::Result;
-use natter_sdk::{Conversation, Message};
+use crate::view::{event_json, HistoryPage, MessageView};
 
-/// Remembered settings, and the session if the kept UserSig still works.
+/// The page's first call: from now on live events (messages, statuses,
+/// conversation updates, connection state) go to `events`, for as long as
+/// the page lives, across sign-ins. Answers with the remembered settings
+/// and the session, if the kept UserSig still works, as of after the
+/// subscription, so the page misses no change.
 #[tauri::command]
-pub async fn startup(desktop: State<'_, Desktop>) -> Result<Startup> {
+pub async fn startup(
+    desktop: State<'_, Desktop>,
+    events: Channel<serde_json::Value>,
+) -> Result<Startup> {
+    forward_events(&desktop, events);
     let startup = desktop.startup().await;
     // The UI asks for this once its page runs; the desktop bench times launches up to this line.
     tracing::info!(signed_in = startup.session.is_some(), "startup answered");
@@ -29,11 +35,6 @@ pub async fn sign_in(desktop: State<'_, Desktop>, request: SignInRequest) -> Res
 #[tauri::command]
 pub async fn sign_out(desktop: State<'_, Desktop>) -> Result<()> {
     desktop.sign_out().await
-}
-
-#[tauri::command]
-pub async fn list_conversations(desktop: State<'_, Desktop>) -> Result<Vec<Conversation>> {
-    desktop.conversations().await
 }
 
 #[tauri::command]
@@ -54,14 +55,17 @@ pub async fn send_text(
     conversation_type: String,
     text: String,
     at_user_list: Vec<String>,
-) -> Result<Message> {
+) -> Result<MessageView> {
     desktop
         .send_text(&to, &conversation_type, &text, &at_user_list)
         .await
 }
 
 #[tauri::command]
-pub async fn resend_message(desktop: State<'_, Desktop>, message_id: String) -> Result<Message> {
+pub async fn resend_message(
+    desktop: State<'_, Desktop>,
+    message_id: String,
+) -> Result<MessageView> {
     desktop.resend(&message_id).await
 }
 
@@ -102,13 +106,8 @@ pub async fn group_members(
     desktop.group_members(&group_id).await
 }
 
-/// Live events reach the UI through a channel, not global events. The UI
-/// subscribes once at start; the subscription outlives sign-ins.
-#[tauri::command]
-pub async fn subscribe(
-    desktop: State<'_, Desktop>,
-    channel: Channel<serde_json::Value>,
-) -> Result<()> {
+/// Sends every app event to the page's channel until the page is gone.
+fn forward_events(desktop: &Desktop, channel: Channel<serde_json::Value>) {
     let mut events = desktop.events();
     tauri::async_runtime::spawn(async move {
         loop {
@@ -125,7 +124,6 @@ pub async fn subscribe(
             }
         }
     });
-    Ok(())
 }
 
 /// Opens an http(s) or mailto link from a message in the system browser.

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use natter_sdk::{account, Chat, ChatOptions, Conversation, Event, Message, MessageListPage};
+use natter_sdk::{account, Chat, ChatOptions, Conversation, Event, Message, NetState};
 use natter_server::{Config, RunningServer};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -19,6 +19,7 @@ use tokio::sync::{broadcast, watch, Mutex};
 use crate::error::{DesktopError, Result};
 use crate::outbox::Outbox;
 use crate::settings::{Credentials, Profile, Settings};
+use crate::view::{HistoryPage, MessageView};
 
 /// Port the built-in server tries first, so other people on this machine can join it.
 pub const EMBEDDED_PORT: u16 = 8080;
@@ -50,6 +51,8 @@ pub struct SignInRequest {
     pub create_account: bool,
 }
 
+/// The signed-in session as of the moment it is asked for: who, where, and
+/// the state the UI starts from (events carry every change after it).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
@@ -57,6 +60,10 @@ pub struct SessionInfo {
     pub embedded: bool,
     #[serde(rename = "userID")]
     pub user_id: String,
+    pub conversations: Vec<Conversation>,
+    pub total_unread: u64,
+    /// `connected`, `connecting` or `disconnected`.
+    pub net_state: &'static str,
 }
 
 /// What the UI needs at launch: the remembered settings, and the session if
@@ -69,23 +76,14 @@ pub struct Startup {
     pub error: Option<DesktopError>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryPage {
-    pub message_list: Vec<Message>,
-    #[serde(rename = "nextReqMessageID")]
-    pub next_req_message_id: String,
-    pub is_completed: bool,
-}
-
-impl From<MessageListPage> for HistoryPage {
-    fn from(p: MessageListPage) -> Self {
-        HistoryPage {
-            message_list: p.message_list,
-            next_req_message_id: p.next_req_message_id,
-            is_completed: p.is_completed,
-        }
-    }
+/// Signing in with the remembered UserSig starts as soon as the app does,
+/// while WebKit is still loading the page; the page's first `startup` call
+/// takes the outcome.
+enum LaunchSignIn {
+    NotStarted,
+    /// Done; the error, if the remembered sign-in did not work.
+    Done(Option<DesktopError>),
+    Taken,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -108,35 +106,14 @@ pub enum AppEvent {
     OpenConversation(String),
 }
 
-/// An event as the UI's `ChatEvent` (`ui/src/lib/types.ts`).
-pub fn event_json(e: &AppEvent) -> Value {
-    match e {
-        AppEvent::Chat(e) => match e {
-            Event::SdkReady => json!({"kind": "ready"}),
-            Event::SdkNotReady => json!({"kind": "notReady"}),
-            Event::MessageReceived(m) => json!({"kind": "messageReceived", "messages": m}),
-            Event::ConversationListUpdated(c) => {
-                json!({"kind": "conversationListUpdated", "conversations": c})
-            }
-            Event::TotalUnreadMessageCountUpdated(n) => {
-                json!({"kind": "totalUnread", "total": n})
-            }
-            Event::NetStateChange(s) => json!({"kind": "netState", "state": s.as_str()}),
-            Event::KickedOut(r) => json!({"kind": "kickedOut", "reason": r.as_str()}),
-        },
-        AppEvent::MessageStatus { message, error } => json!({
-            "kind": "messageStatus",
-            "message": message,
-            "error": error.as_ref().map(|(code, message)| json!({"code": code, "message": message})),
-        }),
-        AppEvent::OpenConversation(id) => json!({"kind": "openConversation", "conversationID": id}),
-    }
-}
-
 /// One signed-in user. Dropping it stops its background tasks.
 struct Session {
     chat: Chat,
     outbox: Arc<Outbox>,
+    server_url: String,
+    embedded: bool,
+    /// The connection's state, kept by the task that forwards events.
+    net: watch::Receiver<NetState>,
     /// Dropped with the session; the tasks watch it to know when to stop.
     _alive: watch::Sender<()>,
 }
@@ -147,6 +124,7 @@ pub struct Desktop {
     session: Mutex<Option<Session>>,
     embedded: Mutex<Option<RunningServer>>,
     events: broadcast::Sender<AppEvent>,
+    launch_sign_in: Mutex<LaunchSignIn>,
 }
 
 impl Desktop {
@@ -157,6 +135,7 @@ impl Desktop {
             session: Mutex::new(None),
             embedded: Mutex::new(None),
             events: broadcast::channel(EVENT_BUFFER).0,
+            launch_sign_in: Mutex::new(LaunchSignIn::NotStarted),
         }
     }
 
@@ -217,36 +196,69 @@ impl Desktop {
         }
     }
 
-    /// Remembered settings and, if a UserSig was kept, a session signed in with it.
+    /// Signs in with the remembered UserSig, if one was kept, ahead of the
+    /// page's `startup` call (the app calls this as it starts). Does nothing
+    /// if `startup` came first.
+    pub async fn sign_in_at_launch(&self) {
+        let mut state = self.launch_sign_in.lock().await;
+        if matches!(*state, LaunchSignIn::NotStarted) {
+            *state = LaunchSignIn::Done(self.resume().await.err());
+        }
+    }
+
+    /// Remembered settings and, if a UserSig was kept, the session signed
+    /// in with it (or why that did not work). The first call takes the
+    /// outcome of [`Desktop::sign_in_at_launch`]; a later one (the page was
+    /// reloaded) signs in again.
     pub async fn startup(&self) -> Startup {
-        let settings = self.profile.settings();
-        let (session, error) = match self.profile.credentials() {
-            None => (None, None),
-            Some(credentials) => match self.resume(credentials).await {
-                Ok(info) => (Some(info), None),
-                Err(e) => {
-                    tracing::info!("the remembered sign-in did not work: {e}");
-                    // A refused UserSig will not work next time either; a
-                    // network problem might pass, so keep it then.
-                    if !crate::outbox::is_transient_code(e.code()) {
-                        let _ = self.profile.forget_credentials();
-                    }
-                    (None, Some(e))
-                }
-            },
+        let error = {
+            let mut state = self.launch_sign_in.lock().await;
+            match std::mem::replace(&mut *state, LaunchSignIn::Taken) {
+                LaunchSignIn::Done(error) => error,
+                LaunchSignIn::NotStarted | LaunchSignIn::Taken => self.resume().await.err(),
+            }
         };
         Startup {
-            settings,
-            session,
+            settings: self.profile.settings(),
+            session: self.session().await.ok(),
             error,
         }
     }
 
-    async fn resume(&self, credentials: Credentials) -> Result<SessionInfo> {
-        let (server_url, embedded) = self
-            .resolve_server(credentials.server_url.as_deref())
-            .await?;
-        self.start_session(server_url, embedded, credentials).await
+    /// Signs in with the kept UserSig, if any.
+    async fn resume(&self) -> Result<()> {
+        let Some(credentials) = self.profile.credentials() else {
+            return Ok(());
+        };
+        let resumed = async {
+            let (server_url, embedded) = self
+                .resolve_server(credentials.server_url.as_deref())
+                .await?;
+            self.start_session(server_url, embedded, credentials).await
+        };
+        resumed.await.inspect_err(|e| {
+            tracing::info!("the remembered sign-in did not work: {e}");
+            // A refused UserSig will not work next time either; a network
+            // problem might pass, so keep it then.
+            if !crate::outbox::is_transient_code(e.code()) {
+                let _ = self.profile.forget_credentials();
+            }
+        })
+    }
+
+    /// The current session, with the state the UI starts from.
+    pub async fn session(&self) -> Result<SessionInfo> {
+        let guard = self.session.lock().await;
+        let session = guard.as_ref().ok_or(DesktopError::NotSignedIn)?;
+        let info = Ok(SessionInfo {
+            server_url: session.server_url.clone(),
+            embedded: session.embedded,
+            user_id: session.chat.login_user().unwrap_or_default(),
+            conversations: session.chat.get_conversation_list().unwrap_or_default(),
+            total_unread: session.chat.get_total_unread_message_count(),
+            net_state: session.net.borrow().as_str(),
+        });
+        info
     }
 
     pub async fn sign_in(&self, request: SignInRequest) -> Result<SessionInfo> {
@@ -280,7 +292,9 @@ impl Desktop {
             user_sig,
             sdkappid,
         };
-        self.start_session(server_url, embedded, credentials).await
+        self.start_session(server_url, embedded, credentials)
+            .await?;
+        self.session().await
     }
 
     /// Logs in with `credentials`, replaces the current session and remembers both.
@@ -289,17 +303,12 @@ impl Desktop {
         server_url: String,
         embedded: bool,
         credentials: Credentials,
-    ) -> Result<SessionInfo> {
+    ) -> Result<()> {
         let chat = Chat::create(ChatOptions::new(&server_url, credentials.sdkappid));
         // Subscribe before logging in so no event of the login is missed.
         let chat_events = chat.events();
         chat.login(&credentials.user_id, &credentials.user_sig)
             .await?;
-        let info = SessionInfo {
-            server_url,
-            embedded,
-            user_id: credentials.user_id.clone(),
-        };
         // A resumed session finds both files as they should be: no rewrite then.
         let settings = Settings {
             server_url: credentials.server_url.clone(),
@@ -313,19 +322,19 @@ impl Desktop {
         }
 
         let (alive, stopped) = watch::channel(());
-        let (online_tx, online) = watch::channel(true);
+        let (net_tx, net) = watch::channel(NetState::Connected);
         let outbox = Arc::new(Outbox::default());
         tokio::spawn(forward_events(
             chat_events,
             self.events.clone(),
-            online_tx,
+            net_tx,
             stopped,
         ));
         let events = self.events.clone();
-        let (task_outbox, task_chat) = (outbox.clone(), chat.clone());
+        let (task_outbox, task_chat, task_net) = (outbox.clone(), chat.clone(), net.clone());
         tokio::spawn(async move {
             task_outbox
-                .run(task_chat, online, |message, error| {
+                .run(task_chat, task_net, |message, error| {
                     let _ = events.send(AppEvent::MessageStatus {
                         message: Box::new(message.clone()),
                         error: error.map(|e| (e.code(), e.to_string())),
@@ -337,13 +346,16 @@ impl Desktop {
         let previous = self.session.lock().await.replace(Session {
             chat,
             outbox,
+            server_url,
+            embedded,
+            net,
             _alive: alive,
         });
         if let Some(previous) = previous {
             previous.outbox.clear();
             let _ = previous.chat.logout().await;
         }
-        Ok(info)
+        Ok(())
     }
 
     /// Logs out and forgets the kept UserSig (the server and user stay prefilled).
@@ -375,10 +387,6 @@ impl Desktop {
             .ok_or(DesktopError::NotSignedIn)
     }
 
-    pub async fn conversations(&self) -> Result<Vec<Conversation>> {
-        Ok(self.chat().await?.get_conversation_list()?)
-    }
-
     /// A page of history, oldest first: the newest messages (no `next`), or
     /// those before `next`. One UI page is several SDK pages (15 each), so
     /// scrolling back through a long conversation takes fewer round trips and
@@ -394,9 +402,10 @@ impl Desktop {
         };
         let mut page: HistoryPage = chat.get_message_list(conversation_id, next).await?.into();
         while !page.is_completed && page.message_list.len() < wanted {
-            let older = chat
+            let older: HistoryPage = chat
                 .get_message_list(conversation_id, Some(&page.next_req_message_id))
-                .await?;
+                .await?
+                .into();
             if older.message_list.is_empty() {
                 page.is_completed = true;
                 break;
@@ -410,8 +419,9 @@ impl Desktop {
             page.message_list.extend(
                 outbox
                     .unacknowledged()
-                    .into_iter()
-                    .filter(|m| m.conversation_id == conversation_id),
+                    .iter()
+                    .filter(|m| m.conversation_id == conversation_id)
+                    .map(MessageView::from),
             );
         }
         Ok(page)
@@ -427,22 +437,24 @@ impl Desktop {
         conversation_type: &str,
         text: &str,
         at: &[String],
-    ) -> Result<Message> {
+    ) -> Result<MessageView> {
         let chat = self.chat().await?;
         let message = if at.is_empty() {
             chat.create_text_message(to, conversation_type, text)?
         } else {
             chat.create_text_at_message(to, text, at)?
         };
-        self.outbox().await?.push(message.clone());
-        Ok(message)
+        let view = MessageView::from(&message);
+        self.outbox().await?.push(message);
+        Ok(view)
     }
 
     /// Queues a failed message again.
-    pub async fn resend(&self, message_id: &str) -> Result<Message> {
+    pub async fn resend(&self, message_id: &str) -> Result<MessageView> {
         self.outbox()
             .await?
             .retry(message_id)
+            .map(|m| MessageView::from(&m))
             .ok_or_else(|| DesktopError::NotRetryable(message_id.to_owned()))
     }
 
@@ -568,12 +580,12 @@ fn member_list(members: &[String]) -> Vec<Value> {
         .collect()
 }
 
-/// Copies one session's SDK events to the app's broadcast and keeps
-/// `online` in step with the connection, until the session is dropped.
+/// Copies one session's SDK events to the app's broadcast and keeps `net`
+/// in step with the connection, until the session is dropped.
 async fn forward_events(
     mut chat_events: broadcast::Receiver<Event>,
     events: broadcast::Sender<AppEvent>,
-    online: watch::Sender<bool>,
+    net: watch::Sender<NetState>,
     mut stopped: watch::Receiver<()>,
 ) {
     loop {
@@ -584,7 +596,7 @@ async fn forward_events(
         match event {
             Ok(e) => {
                 if let Event::NetStateChange(state) = &e {
-                    let _ = online.send(*state == natter_sdk::NetState::Connected);
+                    let _ = net.send(*state);
                 }
                 let _ = events.send(AppEvent::Chat(e));
             }

@@ -9,6 +9,7 @@ mod links;
 mod notifications;
 pub mod outbox;
 pub mod settings;
+pub mod view;
 
 use std::path::Path;
 
@@ -25,7 +26,6 @@ macro_rules! natter_commands {
             $crate::commands::startup,
             $crate::commands::sign_in,
             $crate::commands::sign_out,
-            $crate::commands::list_conversations,
             $crate::commands::get_message_list,
             $crate::commands::send_text,
             $crate::commands::resend_message,
@@ -35,7 +35,6 @@ macro_rules! natter_commands {
             $crate::commands::add_group_members,
             $crate::commands::group_members,
             $crate::commands::open_link,
-            $crate::commands::subscribe,
         ]
     };
 }
@@ -102,6 +101,12 @@ pub fn run() {
         .plugin(single_instance)
         .manage(Desktop::new(data_dir))
         .setup(|app| {
+            // WebKit takes a few hundred milliseconds to start the page;
+            // sign in with the kept UserSig meanwhile.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                handle.state::<Desktop>().sign_in_at_launch().await;
+            });
             spawn_notifier(app.handle().clone());
             Ok(())
         })

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use natter_proto::codes;
-use natter_sdk::{Chat, Message, SdkError, SendOptions};
+use natter_sdk::{Chat, Message, NetState, SdkError, SendOptions};
 use tokio::sync::{watch, Notify};
 
 /// How long to wait before retrying after a network failure on a connection
@@ -78,20 +78,19 @@ impl Outbox {
         all
     }
 
-    /// Sends the queue through `chat` while `online` says the connection is
+    /// Sends the queue through `chat` while `net` says the connection is
     /// up; reports every message whose status changed (and the error, if it
-    /// failed) to `report`. Returns
-    /// when `online`'s sender is dropped (the session ended) or the user was
-    /// logged out.
+    /// failed) to `report`. Returns when `net`'s sender is dropped (the
+    /// session ended) or the user was logged out.
     pub async fn run(
         &self,
         chat: Chat,
-        mut online: watch::Receiver<bool>,
+        mut net: watch::Receiver<NetState>,
         report: impl Fn(&Message, Option<&SdkError>),
     ) {
         loop {
-            if !*online.borrow_and_update() {
-                if online.changed().await.is_err() {
+            if *net.borrow_and_update() != NetState::Connected {
+                if net.changed().await.is_err() {
                     return;
                 }
                 continue;
@@ -99,7 +98,7 @@ impl Outbox {
             let Some(mut message) = self.queues().pending.front().cloned() else {
                 tokio::select! {
                     _ = self.wake.notified() => {}
-                    changed = online.changed() => if changed.is_err() { return },
+                    changed = net.changed() => if changed.is_err() { return },
                 }
                 continue;
             };
@@ -109,7 +108,7 @@ impl Outbox {
             match result {
                 Err(e) if is_transient_code(e.code()) => {
                     tracing::info!("sending {} failed ({e}); retrying", message.id);
-                    let changed = tokio::time::timeout(RETRY_AFTER, online.changed()).await;
+                    let changed = tokio::time::timeout(RETRY_AFTER, net.changed()).await;
                     if matches!(changed, Ok(Err(_))) {
                         return;
                     }

@@ -41,13 +41,18 @@ fn commands_answer_through_ipc_with_codes_on_errors() {
         .build()
         .expect("window");
 
-    let start = invoke(&window, "startup", json!({})).unwrap();
+    let start = invoke(&window, "startup", json!({"events": "__CHANNEL__:7"})).unwrap();
     assert_eq!(
         start,
         json!({"settings": {"serverUrl": null, "lastUser": null}, "session": null, "error": null})
     );
 
-    let err = invoke(&window, "list_conversations", json!({})).unwrap_err();
+    let err = invoke(
+        &window,
+        "get_message_list",
+        json!({"conversationId": "C2Cbob", "nextReqMessageId": null}),
+    )
+    .unwrap_err();
     assert_eq!(err["code"], 2024);
 
     let session = invoke(
@@ -58,6 +63,9 @@ fn commands_answer_through_ipc_with_codes_on_errors() {
     .unwrap();
     assert_eq!(session["userID"], "alice");
     assert_eq!(session["embedded"], false);
+    assert_eq!(session["conversations"], json!([]));
+    assert_eq!(session["totalUnread"], 0);
+    assert_eq!(session["netState"], "connected");
 
     let queued = invoke(
         &window,
@@ -68,6 +76,10 @@ fn commands_answer_through_ipc_with_codes_on_errors() {
     assert_eq!(queued["status"], "unSend");
     assert_eq!(queued["payload"]["text"], "hi");
     assert_eq!(queued["conversationID"], "C2Cbob");
+    assert!(
+        queued.get("_elements").is_none(),
+        "the page gets the slim message shape"
+    );
 
     let err = invoke(&window, "find_user", json!({"userId": "nobody"})).unwrap_err();
     assert_eq!(err["code"], 90012);
@@ -94,10 +106,10 @@ fn commands_answer_through_ipc_with_codes_on_errors() {
     let other = tauri::WebviewWindowBuilder::new(&app, "other", Default::default())
         .build()
         .expect("second window");
-    assert!(invoke(&other, "startup", json!({})).is_err());
+    assert!(invoke(&other, "startup", json!({"events": "__CHANNEL__:8"})).is_err());
 
     invoke(&window, "sign_out", json!({})).unwrap();
-    let start = invoke(&window, "startup", json!({})).unwrap();
+    let start = invoke(&window, "startup", json!({"events": "__CHANNEL__:7"})).unwrap();
     assert_eq!(start["session"], Value::Null);
     assert_eq!(start["settings"]["lastUser"], "alice");
 }

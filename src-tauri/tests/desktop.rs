@@ -94,11 +94,14 @@ async fn the_built_in_server_starts_and_two_users_chat() {
     assert_eq!(received[0].payload["text"], "hello from the app");
     assert_eq!(received[0].id, queued.id);
 
-    let convs = bob.conversations().await.unwrap();
+    let convs = bob.session().await.unwrap().conversations;
     assert_eq!(convs[0].conversation_id, "C2Calice");
     assert_eq!(convs[0].unread_count, 1);
     bob.mark_read("C2Calice").await.unwrap();
-    assert_eq!(bob.conversations().await.unwrap()[0].unread_count, 0);
+    assert_eq!(
+        bob.session().await.unwrap().conversations[0].unread_count,
+        0
+    );
     let page = bob.history("C2Calice", None).await.unwrap();
     assert_eq!(page.message_list.len(), 1);
     assert!(page.is_completed);
@@ -109,7 +112,7 @@ async fn errors_reach_the_ui_as_code_and_message() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let app = Desktop::new(dir.path().to_owned());
-    assert_eq!(code(app.conversations().await.unwrap_err()), 2024);
+    assert_eq!(code(app.session().await.unwrap_err()), 2024);
 
     let url = Some(server.ws_url());
     app.sign_in(password(url.clone(), "carol", true))
@@ -176,20 +179,40 @@ async fn the_sign_in_is_remembered_until_sign_out() {
             .unwrap();
     }
 
-    // The next launch signs in with the kept UserSig, no password.
+    // The next launch signs in with the kept UserSig, no password, while
+    // the page loads; the page's `startup` then takes that session, with
+    // what happened while erin was away.
+    let bob = Client::login(&server.ws_url(), "bob").await;
+    bob.send_text("erin", "C2C", "while you were away")
+        .await
+        .unwrap();
     let app = Desktop::new(dir.path().to_owned());
+    app.sign_in_at_launch().await;
+    // The page subscribes later, once the launch's own events have passed.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut page_events = app.events();
     let start = app.startup().await;
     let session = start.session.expect("signed in again");
     assert_eq!(session.user_id, "erin");
+    assert_eq!(session.conversations[0].conversation_id, "C2Cbob");
+    assert_eq!(session.total_unread, 1);
+    assert_eq!(session.net_state, "connected");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let signed_in_again = std::iter::from_fn(|| page_events.try_recv().ok())
+        .any(|e| matches!(e, AppEvent::Chat(Event::SdkReady)));
+    assert!(
+        !signed_in_again,
+        "startup takes the launch's session, it does not sign in twice"
+    );
     assert_eq!(session.server_url, server.ws_url());
     assert_eq!(
         start.settings.server_url.as_deref(),
         Some(server.ws_url().as_str())
     );
-    app.conversations().await.unwrap();
+    app.session().await.unwrap();
 
     app.sign_out().await.unwrap();
-    assert_eq!(code(app.conversations().await.unwrap_err()), 2024);
+    assert_eq!(code(app.session().await.unwrap_err()), 2024);
     let after = Desktop::new(dir.path().to_owned()).startup().await;
     assert!(after.session.is_none());
     assert_eq!(
@@ -211,7 +234,9 @@ async fn the_sign_in_is_remembered_until_sign_out() {
     let mut kept: Value = serde_json::from_slice(&std::fs::read(&creds).unwrap()).unwrap();
     kept["userId"] = "mallory".into();
     std::fs::write(&creds, serde_json::to_vec(&kept).unwrap()).unwrap();
-    let refused = Desktop::new(dir.path().to_owned()).startup().await;
+    let app = Desktop::new(dir.path().to_owned());
+    app.sign_in_at_launch().await;
+    let refused = app.startup().await;
     assert!(refused.session.is_none());
     assert_eq!(code(refused.error.expect("the reason")), 70013);
     assert!(!creds.exists());
@@ -324,7 +349,7 @@ async fn history_comes_in_screen_sized_pages_in_order() {
     for i in 0..100 {
         bob.send_text("alice", "C2C", &i.to_string()).await.unwrap();
     }
-    let texts = |page: &natter_desktop::desktop::HistoryPage| -> Vec<u64> {
+    let texts = |page: &natter_desktop::view::HistoryPage| -> Vec<u64> {
         page.message_list
             .iter()
             .filter_map(|m| m.payload["text"].as_str()?.parse().ok())
@@ -379,14 +404,17 @@ fn ui_types_match_the_rust_shapes() {
         "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "t"}}]}))
     .unwrap();
     let message = natter_proto::Message::from_item(&item, "a");
-    assert_fields("Message", &serde_json::to_value(&message).unwrap());
+    let view = serde_json::to_value(natter_desktop::view::MessageView::from(&message)).unwrap();
+    assert_fields("Message", &view);
+    assert_eq!(
+        view.as_object().map(|o| o.len()),
+        Some(ts_fields("Message").len()),
+        "the page gets only the message fields it declares: {view}"
+    );
     let mut conv = natter_sdk::Conversation::new("C2Cb");
     conv.last_message = Some(natter_sdk::conversation::LastMessage::from_message(
         &message,
     ));
-    let conv = serde_json::to_value(conv).unwrap();
-    assert_fields("Conversation", &conv);
-    assert_fields("LastMessage", &conv["lastMessage"]);
 
     let startup = natter_desktop::desktop::Startup {
         settings: natter_desktop::settings::Settings::default(),
@@ -394,6 +422,9 @@ fn ui_types_match_the_rust_shapes() {
             server_url: "ws://x".into(),
             embedded: true,
             user_id: "a".into(),
+            conversations: vec![conv],
+            total_unread: 0,
+            net_state: "connected",
         }),
         error: Some(natter_desktop::error::DesktopError::NotSignedIn),
     };
@@ -401,6 +432,11 @@ fn ui_types_match_the_rust_shapes() {
     assert_fields("Startup", &startup);
     assert_fields("Settings", &startup["settings"]);
     assert_fields("SessionInfo", &startup["session"]);
+    assert_fields("Conversation", &startup["session"]["conversations"][0]);
+    assert_fields(
+        "LastMessage",
+        &startup["session"]["conversations"][0]["lastMessage"],
+    );
     assert_fields("BackendError", &startup["error"]);
     let member = natter_desktop::desktop::GroupMember {
         user_id: "a".into(),
@@ -408,13 +444,13 @@ fn ui_types_match_the_rust_shapes() {
     };
     assert_fields("GroupMember", &serde_json::to_value(member).unwrap());
 
-    let status = natter_desktop::desktop::event_json(&AppEvent::MessageStatus {
+    let status = natter_desktop::view::event_json(&AppEvent::MessageStatus {
         message: Box::new(message),
         error: Some((80002, "too long".into())),
     });
     assert_eq!(status["kind"], "messageStatus");
     assert_fields("Message", &status["message"]);
     assert_fields("BackendError", &status["error"]);
-    let open = natter_desktop::desktop::event_json(&AppEvent::OpenConversation("C2Cb".into()));
+    let open = natter_desktop::view::event_json(&AppEvent::OpenConversation("C2Cb".into()));
     assert_eq!(open["conversationID"], "C2Cb");
 }

@@ -115,6 +115,16 @@ async fn a_user_chats_through_the_real_app() {
         json!([]),
     )
     .await;
+    let gap = ui
+        .js(
+            "const s = document.querySelector('.scroller').getBoundingClientRect(); const m = [...document.querySelectorAll('[data-message]')].at(-1).getBoundingClientRect(); return s.bottom - m.bottom",
+            json!([]),
+        )
+        .await;
+    assert!(
+        gap.as_f64().is_some_and(|g| (0.0..40.0).contains(&g)),
+        "a short conversation sits at the bottom, above the composer (gap {gap})"
+    );
     ui.screenshot("04-replied").await;
 
     // 4. Alice creates a group with Bob and @-mentions him with the picker.

@@ -5,8 +5,8 @@ import type { Message } from '../lib/types';
 
 function msg(id: string, from: string, text: string, extra: Partial<Message> = {}): Message {
   return {
-    ID: id, type: 'TIMTextElem', payload: { text }, conversationID: 'C2Cbob', conversationType: 'C2C',
-    to: 'alice', from, flow: from === 'alice' ? 'out' : 'in', time: 1_700_000_000, status: 'success', sequence: 1,
+    ID: id, type: 'TIMTextElem', payload: { text }, conversationID: 'C2Cbob',
+    from, flow: from === 'alice' ? 'out' : 'in', time: 1_700_000_000, status: 'success',
     atUserList: [], nick: '', ...extra,
   };
 }

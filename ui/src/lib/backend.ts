@@ -5,7 +5,6 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
   BackendError,
   ChatEvent,
-  Conversation,
   GroupMember,
   GroupType,
   HistoryPage,
@@ -40,9 +39,16 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   }
 }
 
-/** Remembered settings and, if the kept UserSig still works, the session. */
-export function startup(): Promise<Startup> {
-  return call<Startup>('startup');
+/**
+ * The first call: live events (messages, statuses, conversation updates,
+ * connection state) go to `onEvent` from now on, across sign-ins. Answers
+ * with the remembered settings and, if the kept UserSig still works, the
+ * session as of after the subscription.
+ */
+export function startup(onEvent: (e: ChatEvent) => void): Promise<Startup> {
+  const events = new Channel<ChatEvent>();
+  events.onmessage = onEvent;
+  return call<Startup>('startup', { events });
 }
 
 /** Signs in (or creates the account) and returns the session. */
@@ -52,10 +58,6 @@ export function signIn(request: SignInRequest): Promise<SessionInfo> {
 
 export function signOut(): Promise<void> {
   return call<void>('sign_out');
-}
-
-export function listConversations(): Promise<Conversation[]> {
-  return call<Conversation[]>('list_conversations');
 }
 
 export function getMessageList(conversationId: string, nextReqMessageId: string | null): Promise<HistoryPage> {
@@ -98,11 +100,4 @@ export function groupMembers(groupId: string): Promise<GroupMember[]> {
 /** Opens an http(s) or mailto link in the system browser. */
 export function openLink(url: string): Promise<void> {
   return call<void>('open_link', { url });
-}
-
-/** Live events (messages, statuses, conversation updates, connection state) through a Tauri channel. */
-export function subscribe(onEvent: (e: ChatEvent) => void): Promise<void> {
-  const channel = new Channel<ChatEvent>();
-  channel.onmessage = onEvent;
-  return call<void>('subscribe', { channel });
 }

@@ -1,7 +1,7 @@
 // The signed-in user's chat state, as Svelte 5 runes. It holds no Tauri
 // code: App.svelte feeds it backend results and events, components read it.
 
-import { emptyConversation, type ChatEvent, type Conversation, type Message, type NetState } from './types';
+import { emptyConversation, type ChatEvent, type Conversation, type Message, type NetState, type SessionInfo } from './types';
 
 const STATUS_RANK: Record<Message['status'], number> = { unSend: 0, fail: 1, success: 2 };
 
@@ -24,6 +24,8 @@ export class ChatState {
   total = $state(0);
   /** Why the last send failed, per message ID. */
   failures = $state<Record<string, string>>({});
+  /** IDs in `messages`, kept alongside so adding a page does not rebuild a set of them all. */
+  #messageIds = new Set<string>();
 
   /** What the list shows: started conversations not yet known to the SDK, then the SDK's. */
   get visibleConversations(): Conversation[] {
@@ -36,14 +38,16 @@ export class ChatState {
     return this.visibleConversations.find((c) => c.conversationID === id) ?? null;
   }
 
-  signedIn(userID: string) {
-    this.me = userID;
-    this.conversations = [];
+  /** A new session: its state as of sign-in (events bring the changes after it). */
+  signedIn(session: SessionInfo) {
+    this.me = session.userID;
+    this.conversations = session.conversations;
     this.started = [];
     this.selected = null;
     this.messages = [];
-    this.total = 0;
-    this.net = 'connected';
+    this.#messageIds.clear();
+    this.total = session.totalUnread;
+    this.net = session.netState;
     this.failures = {};
   }
 
@@ -51,6 +55,7 @@ export class ChatState {
     this.me = null;
     this.selected = null;
     this.messages = [];
+    this.#messageIds.clear();
   }
 
   /** A conversation started here (new C2C chat, new group). */
@@ -64,6 +69,7 @@ export class ChatState {
   opened(conversationID: string, page: { messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }, unread: number) {
     this.selected = conversationID;
     this.messages = page.messageList;
+    this.#messageIds = new Set(page.messageList.map((m) => m.ID));
     this.nextReqMessageID = page.nextReqMessageID || null;
     this.historyComplete = page.isCompleted;
     const incoming = page.messageList.filter((m) => m.from !== this.me);
@@ -73,8 +79,9 @@ export class ChatState {
   /** An older page, prepended. */
   olderLoaded(conversationID: string, page: { messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }) {
     if (conversationID !== this.selected) return;
-    const have = new Set(this.messages.map((m) => m.ID));
-    this.messages = [...page.messageList.filter((m) => !have.has(m.ID)), ...this.messages];
+    const older = page.messageList.filter((m) => !this.#messageIds.has(m.ID));
+    for (const m of older) this.#messageIds.add(m.ID);
+    this.messages = older.concat(this.messages);
     this.nextReqMessageID = page.nextReqMessageID || null;
     this.historyComplete = page.isCompleted;
   }
@@ -82,10 +89,12 @@ export class ChatState {
   /** Adds or updates a message of the selected conversation (never moves a status backwards). */
   upsert(m: Message) {
     if (m.conversationID !== this.selected) return;
-    const i = this.messages.findIndex((x) => x.ID === m.ID);
-    if (i < 0) {
+    if (!this.#messageIds.has(m.ID)) {
+      this.#messageIds.add(m.ID);
       this.messages = [...this.messages, m];
     } else {
+      // Updates are to recent messages: look from the end.
+      const i = this.messages.findLastIndex((x) => x.ID === m.ID);
       // Statuses only move forward, except a retry ('unSend' after 'fail').
       const old = this.messages[i].status;
       const retry = m.status === 'unSend' && old === 'fail';

@@ -1,19 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { ChatState } from './chat.svelte';
-import type { Message } from './types';
+import type { Conversation, Message, SessionInfo } from './types';
 
 function msg(id: string, from: string, extra: Partial<Message> = {}): Message {
   return {
-    ID: id, type: 'TIMTextElem', payload: { text: id }, conversationID: 'C2Cbob', conversationType: 'C2C',
-    to: 'me', from, flow: from === 'me' ? 'out' : 'in', time: 1, status: 'success', sequence: 1, atUserList: [], nick: '',
+    ID: id, type: 'TIMTextElem', payload: { text: id }, conversationID: 'C2Cbob',
+    from, flow: from === 'me' ? 'out' : 'in', time: 1, status: 'success', atUserList: [], nick: '',
     ...extra,
   };
+}
+
+function session(conversations: Conversation[] = [], totalUnread = 0): SessionInfo {
+  return { serverUrl: 'ws://x', embedded: false, userID: 'me', conversations, totalUnread, netState: 'connected' };
 }
 
 describe('ChatState', () => {
   it('keeps statuses moving forward whichever of reply and event comes first', () => {
     const chat = new ChatState();
-    chat.signedIn('me');
+    chat.signedIn(session());
     chat.opened('C2Cbob', { messageList: [], nextReqMessageID: '', isCompleted: true }, 0);
     chat.handle({ kind: 'messageStatus', message: msg('m1', 'me'), error: null });
     chat.upsert(msg('m1', 'me', { status: 'unSend' }));
@@ -28,7 +32,7 @@ describe('ChatState', () => {
 
   it('prepends older pages without duplicates and marks the first unread', () => {
     const chat = new ChatState();
-    chat.signedIn('me');
+    chat.signedIn(session());
     chat.opened('C2Cbob', { messageList: [msg('3', 'bob'), msg('4', 'me'), msg('5', 'bob')], nextReqMessageID: '3', isCompleted: false }, 2);
     expect(chat.firstUnreadId).toBe('3');
     chat.olderLoaded('C2Cbob', { messageList: [msg('1', 'bob'), msg('2', 'bob'), msg('3', 'bob')], nextReqMessageID: '', isCompleted: true });
@@ -40,7 +44,7 @@ describe('ChatState', () => {
 
   it('lists started conversations until the SDK knows them', () => {
     const chat = new ChatState();
-    chat.signedIn('me');
+    chat.signedIn(session());
     chat.start('GROUPteam', 'Team');
     expect(chat.visibleConversations.map((c) => c.conversationID)).toEqual(['GROUPteam']);
     expect(chat.visibleConversations[0].groupProfile?.name).toBe('Team');
@@ -48,5 +52,21 @@ describe('ChatState', () => {
     chat.handle({ kind: 'conversationListUpdated', conversations: [known] });
     expect(chat.visibleConversations).toHaveLength(1);
     expect(chat.visibleConversations[0].unreadCount).toBe(2);
+  });
+});
+
+describe('ChatState.signedIn', () => {
+  it('starts from the session as the backend answered it', () => {
+    const chat = new ChatState();
+    chat.signedIn(session());
+    chat.opened('C2Cbob', { messageList: [msg('1', 'bob')], nextReqMessageID: '', isCompleted: true }, 0);
+    const bob = { conversationID: 'C2Cbob', type: 'C2C' as const, unreadCount: 3, lastMessage: null, groupProfile: null, userProfile: { userID: 'bob' } };
+    chat.signedIn({ ...session([bob], 3), userID: 'me2', netState: 'connecting' });
+    expect(chat.me).toBe('me2');
+    expect(chat.conversations).toEqual([bob]);
+    expect(chat.total).toBe(3);
+    expect(chat.net).toBe('connecting');
+    expect(chat.selected).toBeNull();
+    expect(chat.messages).toEqual([]);
   });
 });

@@ -4,8 +4,8 @@ import type { Message } from './types';
 
 function msg(id: string, from: string, time: number): Message {
   return {
-    ID: id, type: 'TIMTextElem', payload: { text: id }, conversationID: 'GROUPg', conversationType: 'GROUP',
-    to: 'g', from, flow: from === 'me' ? 'out' : 'in', time, status: 'success', sequence: 1, atUserList: [], nick: '',
+    ID: id, type: 'TIMTextElem', payload: { text: id }, conversationID: 'GROUPg',
+    from, flow: from === 'me' ? 'out' : 'in', time, status: 'success', atUserList: [], nick: '',
   };
 }
 

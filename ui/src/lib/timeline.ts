@@ -31,33 +31,64 @@ export function dayLabel(seconds: number, locale?: string, now: Date = new Date(
 }
 
 /**
- * Rows already built, per message object: scrolling back rebuilds the rows of
- * the whole conversation for every page, and reusing unchanged rows keeps
- * that from producing garbage in proportion to the conversation's length.
- * A row is reused only if the message before it (which decides
- * `firstOfRun`) and the signed-in user are the same.
+ * What was worked out per message object: scrolling back rebuilds the rows
+ * of the whole conversation for every page, and a rebuild that allocates
+ * nothing per unchanged message keeps the garbage (and the web process's
+ * high-water mark) from growing with the conversation's length. A row is
+ * reused only if the message before it (which decides `firstOfRun`) and
+ * the signed-in user are the same.
  */
-const built = new WeakMap<Message, { after: Message | null; me: string; row: Row }>();
+interface WorkedOut {
+  day: string;
+  /** The message before this one when `row` was built, and for whom. */
+  after: Message | null;
+  me: string;
+  row: Row | null;
+}
+const workedOut = new WeakMap<Message, WorkedOut>();
+
+function workedOutFor(m: Message): WorkedOut {
+  let w = workedOut.get(m);
+  if (!w) {
+    w = { day: dayKey(m.time), after: null, me: '', row: null };
+    workedOut.set(m, w);
+  }
+  return w;
+}
+
+/** Day separators, per day, locale and today (their labels say "today" and "yesterday"). */
+const dayRows = new Map<string, Row>();
+
+function dayRow(day: string, seconds: number, locale: string | undefined, now: Date | undefined): Row {
+  const id = `${day}|${locale ?? ''}|${dayKey((now ?? new Date()).getTime() / 1000)}`;
+  let row = dayRows.get(id);
+  if (!row) {
+    row = { kind: 'day', key: `day:${day}`, label: dayLabel(seconds, locale, now) };
+    dayRows.set(id, row);
+  }
+  return row;
+}
 
 export function buildRows(messages: Message[], me: string, locale?: string, now?: Date): Row[] {
   const rows: Row[] = [];
   let lastDay = '';
   let last: Message | null = null;
   for (const m of messages) {
-    const day = dayKey(m.time);
+    const w = workedOutFor(m);
+    const day = w.day;
     if (day !== lastDay) {
-      rows.push({ kind: 'day', key: `day:${day}`, label: dayLabel(m.time, locale, now) });
+      rows.push(dayRow(day, m.time, locale, now));
       lastDay = day;
       last = null;
     }
-    const cached = built.get(m);
-    if (cached && cached.after === last && cached.me === me) {
-      rows.push(cached.row);
+    if (w.row && w.after === last && w.me === me) {
+      rows.push(w.row);
     } else {
       const firstOfRun = last === null || last.from !== m.from || m.time - last.time > RUN_GAP_SECONDS;
-      const row: Row = { kind: 'message', key: m.ID, message: m, firstOfRun, out: m.from === me };
-      built.set(m, { after: last, me, row });
-      rows.push(row);
+      w.row = { kind: 'message', key: m.ID, message: m, firstOfRun, out: m.from === me };
+      w.after = last;
+      w.me = me;
+      rows.push(w.row);
     }
     last = m;
   }

@@ -1,20 +1,18 @@
 // Shapes shared with the Rust side (natter-sdk serialises them with the
 // Web SDK's field names). `src-tauri` has a test that checks these names.
 
+/** The fields of the Web SDK `Message` the UI reads (the backend sends only these). */
 export interface Message {
   ID: string;
   type: string;
   payload: Record<string, unknown>;
   conversationID: string;
-  conversationType: string;
-  to: string;
   from: string;
+  nick: string;
   flow: 'in' | 'out' | '';
   time: number;
   status: 'unSend' | 'success' | 'fail';
-  sequence: number;
   atUserList: string[];
-  nick: string;
 }
 
 export interface LastMessage {
@@ -39,11 +37,15 @@ export interface Settings {
   lastUser: string | null;
 }
 
+/** The signed-in session, with the state the UI starts from (events carry every change after it). */
 export interface SessionInfo {
   serverUrl: string;
   /** True when it is the server built into the app. */
   embedded: boolean;
   userID: string;
+  conversations: Conversation[];
+  totalUnread: number;
+  netState: NetState;
 }
 
 export interface Startup {
