@@ -6,10 +6,16 @@
 //! `NATTER_E2E_APP=/usr/bin/natter` drives another build of the app (CI
 //! uses it on the app installed from the .deb).
 //!
-//! Needs `Xvfb`, `WebKitWebDriver` and `dbus-daemon` (packages `xvfb`,
-//! `webkit2gtk-driver`, `dbus-daemon`;
-//! `scripts/setup` installs them) and the UI built into `ui/dist`.
+//! The app runs on a private D-Bus session with a notification server of
+//! the test's own (`support/notifications.rs`), which records the
+//! notifications the app shows and clicks them.
+//!
+//! Needs `Xvfb`, `WebKitWebDriver`, `dbus-daemon` and `xdotool` (packages
+//! `xvfb`, `webkit2gtk-driver`, `dbus-daemon`, `xdotool`; `scripts/setup`
+//! installs them) and the UI built into `ui/dist`.
 
+#[path = "support/notifications.rs"]
+mod notifications;
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
@@ -17,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use natter_sdk::Event;
 use natter_system_tests::{Client, TestServer};
+use notifications::NotificationServer;
 use serde_json::json;
 use webdriver::{app_env, require, start_driver, start_session_bus, start_xvfb, Guard, ENTER};
 
@@ -24,12 +31,14 @@ use webdriver::{app_env, require, start_driver, start_session_bus, start_xvfb, G
 async fn a_user_chats_through_the_real_app() {
     require("Xvfb", "xvfb");
     require("WebKitWebDriver", "webkit2gtk-driver");
+    require("xdotool", "xdotool");
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let server = TestServer::start().await;
     let (display, _xvfb) = start_xvfb();
     let profile = tempfile::tempdir().unwrap();
     let (bus, _bus) = start_session_bus();
+    let notifications = NotificationServer::start(&bus).await;
     let env = app_env(&display, profile.path(), &bus);
     let (driver, _webdriver) = start_driver(&env).await;
     // CI points this at the app installed from the .deb.
@@ -51,7 +60,15 @@ async fn a_user_chats_through_the_real_app() {
     ui.find("[data-testid=new-conversation]").await;
     ui.screenshot("02-signed-in").await;
 
-    // 2. Bob writes; the conversation appears with an unread badge.
+    // 2. Alice looks away (the pointer leaves the window, and with it the
+    //    focus: there is no window manager); Bob writes; the conversation
+    //    appears with an unread badge.
+    let moved = std::process::Command::new("xdotool")
+        .args(["mousemove", "1270", "790"])
+        .env("DISPLAY", &display)
+        .status()
+        .expect("xdotool runs");
+    assert!(moved.success());
     bob.send_text("alice", "C2C", "hi alice, it's bob")
         .await
         .unwrap();
@@ -70,6 +87,12 @@ async fn a_user_chats_through_the_real_app() {
     )
     .await;
     ui.screenshot("03-unread-badge").await;
+    // The window is not focused (no window manager gives it focus), so
+    // the message also raised a system notification.
+    let note = notifications.wait_for("bob").await;
+    assert_eq!(note.body, "hi alice, it's bob");
+    assert_eq!(note.app_name, "Natter");
+    assert!(note.actions.iter().any(|a| a == "default"));
 
     // A second launch on the same profile hands over to the running app
     // (which comes to the front) and exits.
@@ -96,8 +119,9 @@ async fn a_user_chats_through_the_real_app() {
         "the first instance is still running"
     );
 
-    // 3. Alice opens it and replies; Bob's client receives the reply.
-    ui.click("[data-conversation=\"C2Cbob\"]").await;
+    // 3. Alice clicks the notification, which opens the conversation, and
+    //    replies; Bob's client receives the reply.
+    notifications.click(note.id).await;
     ui.wait_js(
         "bob's message in the chat",
         "return [...document.querySelectorAll('[data-message] .bubble')].some(b => b.textContent === \"hi alice, it's bob\")",
