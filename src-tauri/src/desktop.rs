@@ -28,9 +28,13 @@ pub const EMBEDDED_PORT: u16 = 8080;
 const EVENT_BUFFER: usize = 1024;
 
 /// Messages in the first page of a conversation (about two screens) and in
-/// each older page the UI asks for while scrolling back.
+/// each older page the UI asks for while scrolling back. Every page the UI
+/// adds re-lays out the whole list it holds, so scrolling back through a
+/// long conversation in few large pages is faster and leaves less garbage
+/// in the web process (10,000 messages: 111 pages of 90 took ~8 s and
+/// grew it by ~85 MiB; 34 of 300 take ~3 s and ~55 MiB).
 pub const FIRST_PAGE_MESSAGES: usize = 30;
-pub const OLDER_PAGE_MESSAGES: usize = 90;
+pub const OLDER_PAGE_MESSAGES: usize = 300;
 
 /// How members are fetched from `get_group_member_info`, a page at a time.
 const MEMBER_PAGE: u64 = 500;

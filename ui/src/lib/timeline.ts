@@ -3,6 +3,7 @@
 // it starts a run of messages from the same sender (only the first of a run
 // shows the sender's name).
 
+import { formatLongDate, formatRelativeDay } from './format';
 import type { Message } from './types';
 
 /** Messages further apart than this start a new run even from the same sender. */
@@ -18,16 +19,15 @@ function dayKey(seconds: number): string {
 }
 
 export function dayLabel(seconds: number, locale?: string, now: Date = new Date()): string {
-  const d = new Date(seconds * 1000);
   const yesterday = new Date(now);
   yesterday.setDate(now.getDate() - 1);
   if (dayKey(seconds) === dayKey(now.getTime() / 1000)) {
-    return new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }).format(0, 'day');
+    return formatRelativeDay(0, locale);
   }
   if (dayKey(seconds) === dayKey(yesterday.getTime() / 1000)) {
-    return new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }).format(-1, 'day');
+    return formatRelativeDay(-1, locale);
   }
-  return d.toLocaleDateString(locale, { year: 'numeric', month: 'long', day: 'numeric' });
+  return formatLongDate(seconds, locale);
 }
 
 /**
