@@ -254,6 +254,7 @@ impl Desktop {
     pub async fn session(&self) -> Result<SessionInfo> {
         let guard = self.session.lock().await;
         let session = guard.as_ref().ok_or(DesktopError::NotSignedIn)?;
+        // Bound before returning so the borrow of `net` ends before `guard`.
         let info = Ok(SessionInfo {
             server_url: session.server_url.clone(),
             embedded: session.embedded,

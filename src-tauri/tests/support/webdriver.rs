@@ -45,14 +45,22 @@ pub fn require(binary: &str, package: &str) {
     );
 }
 
+/// Whether an X server holds display `n`: its lock file names a live process.
+/// (A killed server leaves its lock and socket behind; Xvfb replaces both.)
+fn display_in_use(n: u32) -> bool {
+    std::fs::read_to_string(format!("/tmp/.X{n}-lock"))
+        .ok()
+        .and_then(|pid| pid.trim().parse::<u32>().ok())
+        .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+}
+
 /// Starts Xvfb on the first free display number; returns it with its guard.
 pub fn start_xvfb() -> (String, Guard) {
     for n in 90..140 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        {
+        if display_in_use(n) {
             continue;
         }
+        let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{n}"));
         let display = format!(":{n}");
         let child = Command::new("Xvfb")
             .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
