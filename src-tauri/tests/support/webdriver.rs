@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use serde_json::{json, Value};
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, MapState};
 
 /// How long the UI may take to show something.
 pub const UI_WAIT: Duration = Duration::from_secs(20);
@@ -85,6 +86,8 @@ pub fn start_xvfb() -> (String, Guard) {
 pub struct Driver {
     pub http: reqwest::Client,
     pub base: String,
+    /// The X display the apps it launches run on.
+    pub display: String,
 }
 
 pub struct Session<'a> {
@@ -209,20 +212,21 @@ impl Session<'_> {
             .await;
     }
 
+    /// Writes `<shots>/<name>.png`: the app's window as the X server shows
+    /// it. (Not WebDriver's screenshot: WebKitGTK 2.50 never answers it when
+    /// GPU compositing is off, as it is on machines without a GPU.)
     pub async fn screenshot(&self, name: &str) {
-        let v = self
-            .driver
-            .call(
-                reqwest::Method::GET,
-                &format!("{}/screenshot", self.url),
-                None,
-            )
-            .await;
-        if let Some(png) = v
-            .as_str()
-            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        {
-            let _ = std::fs::write(self.shots.join(format!("{name}.png")), png);
+        // Let the page paint what the step changed before reading the screen.
+        self.post(
+            "/execute/async",
+            json!({"script": "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)))", "args": []}),
+        )
+        .await;
+        let path = self.shots.join(format!("{name}.png"));
+        let display = self.driver.display.clone();
+        let written = tokio::task::spawn_blocking(move || capture_window(&display, &path)).await;
+        if let Ok(Err(e)) | Err(e) = written.map_err(|e| e.to_string()) {
+            eprintln!("screenshot {name}: {e}");
         }
     }
 
@@ -231,6 +235,71 @@ impl Session<'_> {
             .call(reqwest::Method::DELETE, &self.url, None)
             .await;
     }
+}
+
+/// Saves the largest window shown on `display` as a PNG (the whole screen
+/// when none is shown).
+pub fn capture_window(display: &str, path: &Path) -> Result<(), String> {
+    let (conn, screen) = x11rb::connect(Some(display)).map_err(|e| e.to_string())?;
+    let root = conn.setup().roots[screen].clone();
+    let mut area = (0, 0, root.width_in_pixels, root.height_in_pixels);
+    let tree = conn
+        .query_tree(root.root)
+        .map_err(|e| e.to_string())?
+        .reply()
+        .map_err(|e| e.to_string())?;
+    let mut largest = 0;
+    for window in tree.children {
+        let viewable = conn
+            .get_window_attributes(window)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some_and(|a| a.map_state == MapState::VIEWABLE);
+        let Some(g) = conn.get_geometry(window).ok().and_then(|c| c.reply().ok()) else {
+            continue;
+        };
+        let size = u32::from(g.width) * u32::from(g.height);
+        if viewable && size > largest && g.x >= 0 && g.y >= 0 {
+            largest = size;
+            // Clipped to the screen: GetImage fails outside it.
+            let (x, y) = (g.x as u16, g.y as u16);
+            let width = g.width.min(root.width_in_pixels.saturating_sub(x));
+            let height = g.height.min(root.height_in_pixels.saturating_sub(y));
+            area = (x as i16, y as i16, width, height);
+        }
+    }
+    let (x, y, width, height) = area;
+    let image = conn
+        .get_image(ImageFormat::Z_PIXMAP, root.root, x, y, width, height, !0)
+        .map_err(|e| e.to_string())?
+        .reply()
+        .map_err(|e| e.to_string())?;
+    // Xvfb's 24-bit screens use 32 bits per pixel, blue first.
+    let pixels = usize::from(width) * usize::from(height);
+    if image.depth != 24 || image.data.len() != pixels * 4 {
+        return Err(format!(
+            "unexpected image format: depth {}, {} bytes for {pixels} pixels",
+            image.depth,
+            image.data.len()
+        ));
+    }
+    let rgb: Vec<u8> = image
+        .data
+        .chunks_exact(4)
+        .flat_map(|p| [p[2], p[1], p[0]])
+        .collect();
+    let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
+    let mut encoder = png::Encoder::new(
+        std::io::BufWriter::new(file),
+        u32::from(width),
+        u32::from(height),
+    );
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .and_then(|mut w| w.write_image_data(&rgb))
+        .map_err(|e| e.to_string())
 }
 
 /// A private D-Bus session bus (what single-instance and notifications
@@ -278,9 +347,15 @@ pub async fn start_driver(env: &[(String, String)]) -> (Driver, Guard) {
             .spawn()
             .expect("WebKitWebDriver starts"),
     );
+    let display = env
+        .iter()
+        .find(|(k, _)| k == "DISPLAY")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     let driver = Driver {
         http: reqwest::Client::new(),
         base: format!("http://127.0.0.1:{port}"),
+        display,
     };
     driver.wait_ready().await;
     (driver, guard)
