@@ -5,9 +5,11 @@
 //! One [`Desktop`] lives as long as the app. Users sign in and out; each
 //! sign-in is a [`Session`] (a natter-sdk `Chat`, its outbox task and the
 //! task that forwards its events). Events from every session go to one
-//! broadcast ([`Desktop::events`]) that the UI subscribes to once.
+//! numbered stream ([`EventBus`], [`Desktop::events`]) that the UI
+//! subscribes to once.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use natter_sdk::{account, Chat, ChatOptions, Conversation, Event, Message, NetState};
@@ -68,6 +70,8 @@ pub struct SessionInfo {
     pub total_unread: u64,
     /// `connected`, `connecting` or `disconnected`.
     pub net_state: &'static str,
+    /// Events numbered up to this one are already reflected here ([`EventBus`]).
+    pub event_seq: u64,
 }
 
 /// What the UI needs at launch: the remembered settings, and the session if
@@ -110,6 +114,53 @@ pub enum AppEvent {
     OpenConversation(String),
 }
 
+/// An [`AppEvent`] with its number in the order events were sent.
+#[derive(Debug, Clone)]
+pub struct SequencedEvent {
+    pub seq: u64,
+    pub event: AppEvent,
+}
+
+/// The app's one stream of events, numbered as they are sent.
+///
+/// The UI starts from a snapshot of the state ([`SessionInfo`]) and applies
+/// events after it, but the answer carrying the snapshot and the events
+/// travel separately and may arrive in either order. So a snapshot records
+/// [`EventBus::last_seq`] as read *before* the state: every event numbered
+/// up to it was made from older state than the snapshot, and the UI does
+/// not let it replace the snapshot's whole values (list, unread total,
+/// connection state). A later-numbered event may still be older, but every
+/// change is followed by an event, so the last one the UI applies is current.
+#[derive(Clone)]
+pub struct EventBus {
+    sender: broadcast::Sender<SequencedEvent>,
+    last: Arc<AtomicU64>,
+}
+
+impl EventBus {
+    fn new() -> Self {
+        EventBus {
+            sender: broadcast::channel(EVENT_BUFFER).0,
+            last: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub fn send(&self, event: AppEvent) {
+        let seq = self.last.fetch_add(1, Ordering::SeqCst) + 1;
+        // No subscriber (no page yet) is fine: its snapshot will cover this.
+        let _ = self.sender.send(SequencedEvent { seq, event });
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<SequencedEvent> {
+        self.sender.subscribe()
+    }
+
+    /// The number of the last event sent so far.
+    pub fn last_seq(&self) -> u64 {
+        self.last.load(Ordering::SeqCst)
+    }
+}
+
 /// One signed-in user. Dropping it stops its background tasks.
 struct Session {
     chat: Chat,
@@ -127,7 +178,7 @@ pub struct Desktop {
     profile: Profile,
     session: Mutex<Option<Session>>,
     embedded: Mutex<Option<RunningServer>>,
-    events: broadcast::Sender<AppEvent>,
+    events: EventBus,
     launch_sign_in: Mutex<LaunchSignIn>,
 }
 
@@ -138,7 +189,7 @@ impl Desktop {
             profile: Profile::new(data_dir),
             session: Mutex::new(None),
             embedded: Mutex::new(None),
-            events: broadcast::channel(EVENT_BUFFER).0,
+            events: EventBus::new(),
             launch_sign_in: Mutex::new(LaunchSignIn::NotStarted),
         }
     }
@@ -151,14 +202,13 @@ impl Desktop {
     }
 
     /// Every event, from every session, from now on.
-    pub fn events(&self) -> broadcast::Receiver<AppEvent> {
+    pub fn events(&self) -> broadcast::Receiver<SequencedEvent> {
         self.events.subscribe()
     }
 
     /// Tells the UI to show a conversation (a notification was clicked).
     pub fn open_conversation(&self, conversation_id: &str) {
-        let _ = self
-            .events
+        self.events
             .send(AppEvent::OpenConversation(conversation_id.to_owned()));
     }
 
@@ -254,6 +304,8 @@ impl Desktop {
     pub async fn session(&self) -> Result<SessionInfo> {
         let guard = self.session.lock().await;
         let session = guard.as_ref().ok_or(DesktopError::NotSignedIn)?;
+        // Read before the state: see `EventBus`.
+        let event_seq = self.events.last_seq();
         // Bound before returning so the borrow of `net` ends before `guard`.
         let info = Ok(SessionInfo {
             server_url: session.server_url.clone(),
@@ -262,6 +314,7 @@ impl Desktop {
             conversations: session.chat.get_conversation_list().unwrap_or_default(),
             total_unread: session.chat.get_total_unread_message_count(),
             net_state: session.net.borrow().as_str(),
+            event_seq,
         });
         info
     }
@@ -340,7 +393,7 @@ impl Desktop {
         tokio::spawn(async move {
             task_outbox
                 .run(task_chat, task_net, |message, error| {
-                    let _ = events.send(AppEvent::MessageStatus {
+                    events.send(AppEvent::MessageStatus {
                         message: Box::new(message.clone()),
                         error: error.map(|e| (e.code(), e.to_string())),
                     });
@@ -589,7 +642,7 @@ fn member_list(members: &[String]) -> Vec<Value> {
 /// in step with the connection, until the session is dropped.
 async fn forward_events(
     mut chat_events: broadcast::Receiver<Event>,
-    events: broadcast::Sender<AppEvent>,
+    events: EventBus,
     net: watch::Sender<NetState>,
     mut stopped: watch::Receiver<()>,
 ) {
@@ -603,7 +656,7 @@ async fn forward_events(
                 if let Event::NetStateChange(state) = &e {
                     let _ = net.send(*state);
                 }
-                let _ = events.send(AppEvent::Chat(e));
+                events.send(AppEvent::Chat(e));
             }
             Err(broadcast::error::RecvError::Lagged(n)) => {
                 tracing::warn!("desktop fell {n} SDK events behind");

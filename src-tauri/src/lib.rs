@@ -60,7 +60,7 @@ fn spawn_notifier(app: AppHandle) {
     let mut events = app.state::<Desktop>().events();
     tauri::async_runtime::spawn(async move {
         loop {
-            let messages = match events.recv().await {
+            let messages = match events.recv().await.map(|e| e.event) {
                 Ok(AppEvent::Chat(Event::MessageReceived(messages))) => messages,
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,

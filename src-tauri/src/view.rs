@@ -9,7 +9,7 @@ use natter_sdk::{Event, Message, MessageListPage};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::desktop::AppEvent;
+use crate::desktop::{AppEvent, SequencedEvent};
 
 /// A message as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,7 +74,13 @@ impl From<MessageListPage> for HistoryPage {
 }
 
 /// An event as the UI's `ChatEvent`.
-pub fn event_json(e: &AppEvent) -> Value {
+pub fn event_json(e: &SequencedEvent) -> Value {
+    let mut json = event_body(&e.event);
+    json["seq"] = e.seq.into();
+    json
+}
+
+fn event_body(e: &AppEvent) -> Value {
     match e {
         AppEvent::Chat(e) => match e {
             Event::SdkReady => json!({"kind": "ready"}),

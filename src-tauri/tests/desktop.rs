@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use natter_desktop::desktop::{AppEvent, Desktop, SignInRequest};
+use natter_desktop::desktop::{AppEvent, Desktop, SequencedEvent, SignInRequest};
 use natter_sdk::Event;
 use natter_system_tests::{sig, Client, Proxy, TestServer, WAIT};
 use serde_json::Value;
@@ -25,7 +25,7 @@ fn code(e: natter_desktop::error::DesktopError) -> Value {
 
 /// Waits for the first app event that `pick` maps to `Some`.
 async fn wait_for<T>(
-    events: &mut broadcast::Receiver<AppEvent>,
+    events: &mut broadcast::Receiver<SequencedEvent>,
     what: &str,
     mut pick: impl FnMut(&AppEvent) -> Option<T>,
 ) -> T {
@@ -34,7 +34,7 @@ async fn wait_for<T>(
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         match tokio::time::timeout(left, events.recv()).await {
             Ok(Ok(e)) => {
-                if let Some(v) = pick(&e) {
+                if let Some(v) = pick(&e.event) {
                     return v;
                 }
             }
@@ -45,7 +45,7 @@ async fn wait_for<T>(
     }
 }
 
-async fn sent(events: &mut broadcast::Receiver<AppEvent>, id: &str) -> natter_sdk::Message {
+async fn sent(events: &mut broadcast::Receiver<SequencedEvent>, id: &str) -> natter_sdk::Message {
     wait_for(events, "messageStatus", |e| match e {
         AppEvent::MessageStatus { message, .. } if message.id == id => Some((**message).clone()),
         _ => None,
@@ -105,6 +105,54 @@ async fn the_built_in_server_starts_and_two_users_chat() {
     let page = bob.history("C2Calice", None).await.unwrap();
     assert_eq!(page.message_list.len(), 1);
     assert!(page.is_completed);
+}
+
+/// The number of the next list update whose first conversation has `unread` unread messages.
+async fn list_update(events: &mut broadcast::Receiver<SequencedEvent>, unread: u64) -> u64 {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, events.recv()).await {
+            Ok(Ok(SequencedEvent {
+                seq,
+                event: AppEvent::Chat(Event::ConversationListUpdated(list)),
+            })) if list.first().is_some_and(|c| c.unread_count == unread) => return seq,
+            Ok(Ok(_)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(e)) => panic!("event stream ended: {e}"),
+            Err(_) => panic!("timed out waiting for the list with {unread} unread"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_snapshot_says_which_events_it_covers() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let alice = Desktop::new(dir.path().to_owned());
+    let mut events = alice.events();
+    alice
+        .sign_in(password(Some(server.ws_url()), "alice", true))
+        .await
+        .unwrap();
+    let bob = Client::login(&server.ws_url(), "bob").await;
+
+    bob.send_text("alice", "C2C", "one").await.unwrap();
+    let first = list_update(&mut events, 1).await;
+    let snapshot = alice.session().await.unwrap();
+    assert!(
+        snapshot.event_seq >= first,
+        "the snapshot covers the update sent before it ({} < {first})",
+        snapshot.event_seq
+    );
+    assert_eq!(snapshot.conversations[0].unread_count, 1);
+
+    bob.send_text("alice", "C2C", "two").await.unwrap();
+    let second = list_update(&mut events, 2).await;
+    assert!(
+        second > snapshot.event_seq,
+        "a change after the snapshot comes numbered after it"
+    );
+    assert!(alice.session().await.unwrap().event_seq >= second);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,7 +247,7 @@ async fn the_sign_in_is_remembered_until_sign_out() {
     assert_eq!(session.net_state, "connected");
     tokio::time::sleep(Duration::from_millis(200)).await;
     let signed_in_again = std::iter::from_fn(|| page_events.try_recv().ok())
-        .any(|e| matches!(e, AppEvent::Chat(Event::SdkReady)));
+        .any(|e| matches!(e.event, AppEvent::Chat(Event::SdkReady)));
     assert!(
         !signed_in_again,
         "startup takes the launch's session, it does not sign in twice"
@@ -425,6 +473,7 @@ fn ui_types_match_the_rust_shapes() {
             conversations: vec![conv],
             total_unread: 0,
             net_state: "connected",
+            event_seq: 7,
         }),
         error: Some(natter_desktop::error::DesktopError::NotSignedIn),
     };
@@ -444,13 +493,20 @@ fn ui_types_match_the_rust_shapes() {
     };
     assert_fields("GroupMember", &serde_json::to_value(member).unwrap());
 
-    let status = natter_desktop::view::event_json(&AppEvent::MessageStatus {
-        message: Box::new(message),
-        error: Some((80002, "too long".into())),
+    let status = natter_desktop::view::event_json(&SequencedEvent {
+        seq: 8,
+        event: AppEvent::MessageStatus {
+            message: Box::new(message),
+            error: Some((80002, "too long".into())),
+        },
     });
     assert_eq!(status["kind"], "messageStatus");
+    assert_eq!(status["seq"], 8);
     assert_fields("Message", &status["message"]);
     assert_fields("BackendError", &status["error"]);
-    let open = natter_desktop::view::event_json(&AppEvent::OpenConversation("C2Cb".into()));
+    let open = natter_desktop::view::event_json(&SequencedEvent {
+        seq: 9,
+        event: AppEvent::OpenConversation("C2Cb".into()),
+    });
     assert_eq!(open["conversationID"], "C2Cb");
 }

@@ -26,6 +26,8 @@ export class ChatState {
   failures = $state<Record<string, string>>({});
   /** IDs in `messages`, kept alongside so adding a page does not rebuild a set of them all. */
   #messageIds = new Set<string>();
+  /** The last event the session snapshot already reflects (`SessionInfo.eventSeq`). */
+  #snapshotSeq = 0;
 
   /** What the list shows: started conversations not yet known to the SDK, then the SDK's. */
   get visibleConversations(): Conversation[] {
@@ -49,6 +51,7 @@ export class ChatState {
     this.total = session.totalUnread;
     this.net = session.netState;
     this.failures = {};
+    this.#snapshotSeq = session.eventSeq;
   }
 
   signedOut() {
@@ -105,15 +108,18 @@ export class ChatState {
   }
 
   handle(e: ChatEvent) {
+    // The list, unread total and connection state are whole values: one the
+    // snapshot already covers is older than it and must not replace it.
+    const stale = e.seq <= this.#snapshotSeq;
     switch (e.kind) {
       case 'conversationListUpdated':
-        this.conversations = e.conversations;
+        if (!stale) this.conversations = e.conversations;
         break;
       case 'totalUnread':
-        this.total = e.total;
+        if (!stale) this.total = e.total;
         break;
       case 'netState':
-        this.net = e.state;
+        if (!stale) this.net = e.state;
         break;
       case 'messageReceived':
         for (const m of e.messages) this.upsert(m);

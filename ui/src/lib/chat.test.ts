@@ -10,8 +10,12 @@ function msg(id: string, from: string, extra: Partial<Message> = {}): Message {
   };
 }
 
-function session(conversations: Conversation[] = [], totalUnread = 0): SessionInfo {
-  return { serverUrl: 'ws://x', embedded: false, userID: 'me', conversations, totalUnread, netState: 'connected' };
+function session(conversations: Conversation[] = [], totalUnread = 0, eventSeq = 0): SessionInfo {
+  return { serverUrl: 'ws://x', embedded: false, userID: 'me', conversations, totalUnread, netState: 'connected', eventSeq };
+}
+
+function conversation(id: string, unreadCount: number): Conversation {
+  return { conversationID: id, type: 'C2C', unreadCount, lastMessage: null, groupProfile: null, userProfile: { userID: id.slice(3) } };
 }
 
 describe('ChatState', () => {
@@ -19,12 +23,12 @@ describe('ChatState', () => {
     const chat = new ChatState();
     chat.signedIn(session());
     chat.opened('C2Cbob', { messageList: [], nextReqMessageID: '', isCompleted: true }, 0);
-    chat.handle({ kind: 'messageStatus', message: msg('m1', 'me'), error: null });
+    chat.handle({ seq: 1, kind: 'messageStatus', message: msg('m1', 'me'), error: null });
     chat.upsert(msg('m1', 'me', { status: 'unSend' }));
     expect(chat.messages.map((m) => m.status)).toEqual(['success']);
 
     chat.upsert(msg('m2', 'me', { status: 'unSend' }));
-    chat.handle({ kind: 'messageStatus', message: msg('m2', 'me', { status: 'fail' }), error: { code: 80002, message: 'too long' } });
+    chat.handle({ seq: 2, kind: 'messageStatus', message: msg('m2', 'me', { status: 'fail' }), error: { code: 80002, message: 'too long' } });
     expect(chat.failures['m2']).toBe('too long (80002)');
     chat.upsert(msg('m2', 'me', { status: 'unSend' }));
     expect(chat.messages[1].status).toBe('unSend');
@@ -38,7 +42,7 @@ describe('ChatState', () => {
     chat.olderLoaded('C2Cbob', { messageList: [msg('1', 'bob'), msg('2', 'bob'), msg('3', 'bob')], nextReqMessageID: '', isCompleted: true });
     expect(chat.messages.map((m) => m.ID)).toEqual(['1', '2', '3', '4', '5']);
     expect(chat.historyComplete).toBe(true);
-    chat.handle({ kind: 'messageReceived', messages: [msg('6', 'bob'), msg('x', 'carol', { conversationID: 'C2Ccarol' })] });
+    chat.handle({ seq: 3, kind: 'messageReceived', messages: [msg('6', 'bob'), msg('x', 'carol', { conversationID: 'C2Ccarol' })] });
     expect(chat.messages.map((m) => m.ID)).toEqual(['1', '2', '3', '4', '5', '6']);
   });
 
@@ -49,13 +53,38 @@ describe('ChatState', () => {
     expect(chat.visibleConversations.map((c) => c.conversationID)).toEqual(['GROUPteam']);
     expect(chat.visibleConversations[0].groupProfile?.name).toBe('Team');
     const known = { ...chat.visibleConversations[0], unreadCount: 2 };
-    chat.handle({ kind: 'conversationListUpdated', conversations: [known] });
+    chat.handle({ seq: 4, kind: 'conversationListUpdated', conversations: [known] });
     expect(chat.visibleConversations).toHaveLength(1);
     expect(chat.visibleConversations[0].unreadCount).toBe(2);
   });
 });
 
 describe('ChatState.signedIn', () => {
+  it('keeps the snapshot over list events it already covers, whichever arrives first', () => {
+    const chat = new ChatState();
+    // Event 4 arrives before the answer whose snapshot (taken after event 5) covers it.
+    chat.handle({ seq: 4, kind: 'conversationListUpdated', conversations: [conversation('C2Cbob', 1)] });
+    chat.handle({ seq: 4, kind: 'totalUnread', total: 1 });
+    chat.signedIn(session([conversation('C2Cbob', 2)], 2, 5));
+    expect(chat.total).toBe(2);
+    // Event 5 was sent before the snapshot was read but arrives after the answer.
+    chat.handle({ seq: 5, kind: 'conversationListUpdated', conversations: [conversation('C2Cbob', 1)] });
+    chat.handle({ seq: 5, kind: 'totalUnread', total: 1 });
+    chat.handle({ seq: 5, kind: 'netState', state: 'disconnected' });
+    expect(chat.conversations[0].unreadCount).toBe(2);
+    expect(chat.total).toBe(2);
+    expect(chat.net).toBe('connected');
+    // Later events are newer than the snapshot.
+    chat.handle({ seq: 6, kind: 'conversationListUpdated', conversations: [conversation('C2Cbob', 3)] });
+    chat.handle({ seq: 7, kind: 'totalUnread', total: 3 });
+    expect(chat.conversations[0].unreadCount).toBe(3);
+    expect(chat.total).toBe(3);
+    // Messages are not whole values: one covered by the snapshot still shows.
+    chat.opened('C2Cbob', { messageList: [], nextReqMessageID: '', isCompleted: true }, 0);
+    chat.handle({ seq: 2, kind: 'messageReceived', messages: [msg('m9', 'bob')] });
+    expect(chat.messages.map((m) => m.ID)).toEqual(['m9']);
+  });
+
   it('starts from the session as the backend answered it', () => {
     const chat = new ChatState();
     chat.signedIn(session());

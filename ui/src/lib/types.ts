@@ -46,6 +46,8 @@ export interface SessionInfo {
   conversations: Conversation[];
   totalUnread: number;
   netState: NetState;
+  /** Events numbered up to this are already reflected here (see `ChatEvent`). */
+  eventSeq: number;
 }
 
 export interface Startup {
@@ -75,7 +77,12 @@ export interface BackendError {
 
 export type NetState = 'connected' | 'connecting' | 'disconnected';
 
-export type ChatEvent =
+/**
+ * A live event. `seq` numbers events in the order the backend sent them; a
+ * `SessionInfo` snapshot says up to which number it already covers, since
+ * an event and the answer with the snapshot may arrive in either order.
+ */
+export type ChatEvent = { seq: number } & (
   | { kind: 'messageReceived'; messages: Message[] }
   | { kind: 'messageStatus'; message: Message; error: BackendError | null }
   | { kind: 'openConversation'; conversationID: string }
@@ -84,7 +91,8 @@ export type ChatEvent =
   | { kind: 'netState'; state: NetState }
   | { kind: 'kickedOut'; reason: string }
   | { kind: 'ready' }
-  | { kind: 'notReady' };
+  | { kind: 'notReady' }
+);
 
 /** The peer (C2C) or group ID of a conversation ID, and its type. */
 export function conversationTarget(conversationID: string): { to: string; type: 'C2C' | 'GROUP' } {
