@@ -59,6 +59,21 @@ fn show_main_window(app: &AppHandle) {
 fn spawn_notifier(app: AppHandle) {
     let mut events = app.state::<Desktop>().events();
     tauri::async_runtime::spawn(async move {
+        let clicked = app.clone();
+        let notifier = notifications::Notifier::connect(move |conversation_id| {
+            clicked
+                .state::<Desktop>()
+                .open_conversation(&conversation_id);
+            show_main_window(&clicked);
+        })
+        .await;
+        let notifier = match notifier {
+            Ok(notifier) => notifier,
+            Err(e) => {
+                tracing::info!("no system notifications: {e}");
+                return;
+            }
+        };
         loop {
             let messages = match events.recv().await.map(|e| e.event) {
                 Ok(AppEvent::Chat(Event::MessageReceived(messages))) => messages,
@@ -73,11 +88,9 @@ fn spawn_notifier(app: AppHandle) {
                 continue;
             }
             if let Some((title, body, conversation_id)) = notifications::summary(&messages) {
-                let app = app.clone();
-                notifications::show(&title, &body, move || {
-                    app.state::<Desktop>().open_conversation(&conversation_id);
-                    show_main_window(&app);
-                });
+                if let Err(e) = notifier.show(&title, &body, &conversation_id).await {
+                    tracing::info!("notification not shown: {e}");
+                }
             }
         }
     });

@@ -1,7 +1,14 @@
 //! A system notification for messages that arrive while Natter's window is
 //! not focused; clicking it brings the window forward on that conversation.
+//! Spoken directly over D-Bus (the freedesktop notification protocol), so
+//! on a desktop without a session bus there are none, which is logged.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
 use natter_sdk::Message;
+use zbus::zvariant::Value;
 
 /// Notification servers may read the body as markup: user text is escaped
 /// so it is always shown as typed.
@@ -33,33 +40,132 @@ pub fn summary(messages: &[Message]) -> Option<(String, String, String)> {
     Some((title, escape_markup(&body), newest.conversation_id.clone()))
 }
 
-/// Shows a notification; `on_click` runs if the user activates it. Failing to
-/// show one (no notification service) is logged, not an error.
-pub fn show(title: &str, body: &str, on_click: impl FnOnce() + Send + 'static) {
-    let shown = notify_rust::Notification::new()
-        .appname("Natter")
-        .summary(title)
-        .body(body)
-        .icon("natter")
-        .action("default", "Open")
-        .show();
-    match shown {
-        Ok(handle) => {
-            #[cfg(all(unix, not(target_os = "macos")))]
-            std::thread::spawn(move || {
-                let mut on_click = Some(on_click);
-                handle.wait_for_action(|action| {
-                    if action == "default" {
-                        if let Some(f) = on_click.take() {
-                            f();
+/// The freedesktop notification service, as desktop shells provide it on
+/// the session bus.
+#[zbus::proxy(
+    interface = "org.freedesktop.Notifications",
+    default_service = "org.freedesktop.Notifications",
+    default_path = "/org/freedesktop/Notifications"
+)]
+trait Notifications {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        app_name: &str,
+        replaces_id: u32,
+        app_icon: &str,
+        summary: &str,
+        body: &str,
+        actions: &[&str],
+        hints: HashMap<&str, Value<'_>>,
+        expire_timeout: i32,
+    ) -> zbus::Result<u32>;
+
+    #[zbus(signal)]
+    fn action_invoked(&self, id: u32, action_key: String) -> zbus::Result<()>;
+
+    #[zbus(signal)]
+    fn notification_closed(&self, id: u32, reason: u32) -> zbus::Result<()>;
+}
+
+/// Which notification on screen belongs to which conversation.
+#[derive(Default)]
+struct OnScreen {
+    by_conversation: HashMap<String, u32>,
+    by_id: HashMap<u32, String>,
+}
+
+impl OnScreen {
+    fn forget(&mut self, id: u32) {
+        if let Some(conversation) = self.by_id.remove(&id) {
+            self.by_conversation.remove(&conversation);
+        }
+    }
+}
+
+/// Shows Natter's notifications: at most one per conversation (a new
+/// message replaces the conversation's notification instead of piling up),
+/// and one task, on one bus connection, hears every click.
+pub struct Notifier {
+    service: NotificationsProxy<'static>,
+    on_screen: Arc<Mutex<OnScreen>>,
+}
+
+impl Notifier {
+    /// Connects to the session bus; `on_click` gets the conversation ID of a
+    /// notification the user activates. Fails when there is no session bus.
+    pub async fn connect(on_click: impl Fn(String) + Send + 'static) -> zbus::Result<Self> {
+        let connection = zbus::Connection::session().await?;
+        let service = NotificationsProxy::builder(&connection)
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .build()
+            .await?;
+        let mut clicks = service.receive_action_invoked().await?;
+        let mut closes = service.receive_notification_closed().await?;
+        let on_screen = Arc::new(Mutex::new(OnScreen::default()));
+        let seen = Arc::clone(&on_screen);
+        tokio::spawn(async move {
+            let lock = || seen.lock().unwrap_or_else(|p| p.into_inner());
+            loop {
+                tokio::select! {
+                    Some(click) = clicks.next() => {
+                        let Ok(click) = click.args() else { continue };
+                        let conversation = lock().by_id.get(&click.id).cloned();
+                        if let (Some(conversation), "default") = (conversation, click.action_key.as_str()) {
+                            on_click(conversation);
                         }
                     }
-                });
-            });
-            #[cfg(not(all(unix, not(target_os = "macos"))))]
-            let _ = (handle, on_click);
-        }
-        Err(e) => tracing::info!("no system notification: {e}"),
+                    Some(closed) = closes.next() => {
+                        if let Ok(closed) = closed.args() {
+                            lock().forget(closed.id);
+                        }
+                    }
+                    else => return,
+                }
+            }
+        });
+        Ok(Notifier { service, on_screen })
+    }
+
+    /// Shows `title` and `body` (markup-escaped, see [`summary`]) for
+    /// `conversation_id`, in place of that conversation's notification if
+    /// one is still on screen.
+    pub async fn show(&self, title: &str, body: &str, conversation_id: &str) -> zbus::Result<()> {
+        let replaces = self
+            .lock()
+            .by_conversation
+            .get(conversation_id)
+            .copied()
+            .unwrap_or(0);
+        let hints = HashMap::from([
+            ("desktop-entry", Value::from("natter")),
+            ("category", Value::from("im.received")),
+        ]);
+        let id = self
+            .service
+            .notify(
+                "Natter",
+                replaces,
+                "natter",
+                title,
+                body,
+                &["default", "Open"],
+                hints,
+                -1,
+            )
+            .await?;
+        let mut on_screen = self.lock();
+        on_screen.forget(replaces);
+        on_screen.forget(id);
+        on_screen
+            .by_conversation
+            .insert(conversation_id.to_owned(), id);
+        on_screen.by_id.insert(id, conversation_id.to_owned());
+        Ok(())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, OnScreen> {
+        self.on_screen.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

@@ -89,10 +89,22 @@ async fn a_user_chats_through_the_real_app() {
     ui.screenshot("03-unread-badge").await;
     // The window is not focused (no window manager gives it focus), so
     // the message also raised a system notification.
-    let note = notifications.wait_for("bob").await;
-    assert_eq!(note.body, "hi alice, it's bob");
+    let note = notifications.wait_for("bob", "hi alice, it's bob").await;
     assert_eq!(note.app_name, "Natter");
     assert!(note.actions.iter().any(|a| a == "default"));
+    // Bob's next message replaces his notification rather than adding one.
+    bob.send_text("alice", "C2C", "are you there?")
+        .await
+        .unwrap();
+    let again = notifications.wait_for("bob", "are you there?").await;
+    assert_eq!(again.id, note.id, "one notification per conversation");
+    assert_eq!(notifications.shown().len(), 1);
+    ui.wait_js(
+        "two unread in the title",
+        "return document.title === '(2) Natter'",
+        json!([]),
+    )
+    .await;
 
     // A second launch on the same profile hands over to the running app
     // (which comes to the front) and exits.
@@ -115,13 +127,13 @@ async fn a_user_chats_through_the_real_app() {
     assert!(status.success(), "the second instance exits cleanly");
     assert_eq!(
         ui.js("return document.title", json!([])).await,
-        "(1) Natter",
+        "(2) Natter",
         "the first instance is still running"
     );
 
     // 3. Alice clicks the notification, which opens the conversation, and
     //    replies; Bob's client receives the reply.
-    notifications.click(note.id).await;
+    notifications.click(again.id).await;
     ui.wait_js(
         "bob's message in the chat",
         "return [...document.querySelectorAll('[data-message] .bubble')].some(b => b.textContent === \"hi alice, it's bob\")",

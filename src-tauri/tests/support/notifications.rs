@@ -37,7 +37,7 @@ impl Server {
     fn notify(
         &self,
         app_name: String,
-        _replaces_id: u32,
+        replaces_id: u32,
         _app_icon: String,
         summary: String,
         body: String,
@@ -46,7 +46,11 @@ impl Server {
         _expire_timeout: i32,
     ) -> u32 {
         let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
-        let id = shown.len() as u32 + 1;
+        // As the specification says: replacing keeps the notification's ID.
+        let id = match shown.iter().position(|n| n.id == replaces_id) {
+            Some(i) => shown.remove(i).id,
+            None => shown.iter().map(|n| n.id).max().unwrap_or(0) + 1,
+        };
         shown.push(Shown {
             id,
             app_name,
@@ -100,8 +104,13 @@ impl NotificationServer {
         NotificationServer { connection, shown }
     }
 
-    /// Waits for a notification titled `summary`.
-    pub async fn wait_for(&self, summary: &str) -> Shown {
+    /// Every notification on screen.
+    pub fn shown(&self) -> Vec<Shown> {
+        self.shown.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Waits for a notification titled `summary` that says `body`.
+    pub async fn wait_for(&self, summary: &str, body: &str) -> Shown {
         let deadline = Instant::now() + WAIT;
         loop {
             let found = self
@@ -109,14 +118,15 @@ impl NotificationServer {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .iter()
-                .find(|n| n.summary == summary)
+                .find(|n| n.summary == summary && n.body == body)
                 .cloned();
             if let Some(found) = found {
                 return found;
             }
             assert!(
                 Instant::now() < deadline,
-                "no notification titled {summary:?}"
+                "no notification {summary:?}: {body:?} (shown: {:?})",
+                self.shown()
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
