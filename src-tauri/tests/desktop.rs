@@ -29,12 +29,21 @@ async fn wait_for<T>(
     what: &str,
     mut pick: impl FnMut(&AppEvent) -> Option<T>,
 ) -> T {
+    wait_for_numbered(events, what, |e| pick(&e.event)).await
+}
+
+/// [`wait_for`], with the event's number.
+async fn wait_for_numbered<T>(
+    events: &mut broadcast::Receiver<SequencedEvent>,
+    what: &str,
+    mut pick: impl FnMut(&SequencedEvent) -> Option<T>,
+) -> T {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         match tokio::time::timeout(left, events.recv()).await {
             Ok(Ok(e)) => {
-                if let Some(v) = pick(&e.event) {
+                if let Some(v) = pick(&e) {
                     return v;
                 }
             }
@@ -109,19 +118,15 @@ async fn the_built_in_server_starts_and_two_users_chat() {
 
 /// The number of the next list update whose first conversation has `unread` unread messages.
 async fn list_update(events: &mut broadcast::Receiver<SequencedEvent>, unread: u64) -> u64 {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        match tokio::time::timeout(left, events.recv()).await {
-            Ok(Ok(SequencedEvent {
-                seq,
-                event: AppEvent::Chat(Event::ConversationListUpdated(list)),
-            })) if list.first().is_some_and(|c| c.unread_count == unread) => return seq,
-            Ok(Ok(_)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
-            Ok(Err(e)) => panic!("event stream ended: {e}"),
-            Err(_) => panic!("timed out waiting for the list with {unread} unread"),
+    wait_for_numbered(events, "the list update", |e| match &e.event {
+        AppEvent::Chat(Event::ConversationListUpdated(list))
+            if list.first().is_some_and(|c| c.unread_count == unread) =>
+        {
+            Some(e.seq)
         }
-    }
+        _ => None,
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
