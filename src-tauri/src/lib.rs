@@ -55,7 +55,8 @@ fn show_main_window(app: &AppHandle) {
     }
 }
 
-/// Notifies about incoming messages while the main window is not focused.
+/// Notifies about incoming messages while the main window is not focused,
+/// and takes a conversation's notification away once it has been read.
 fn spawn_notifier(app: AppHandle) {
     let mut events = app.state::<Desktop>().events();
     tauri::async_runtime::spawn(async move {
@@ -77,6 +78,10 @@ fn spawn_notifier(app: AppHandle) {
         loop {
             let messages = match events.recv().await.map(|e| e.event) {
                 Ok(AppEvent::Chat(Event::MessageReceived(messages))) => messages,
+                Ok(AppEvent::Chat(Event::ConversationListUpdated(list))) => {
+                    notifier.withdraw_read(&list).await;
+                    continue;
+                }
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             };

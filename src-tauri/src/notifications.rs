@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
-use natter_sdk::Message;
+use natter_sdk::{Conversation, Message};
 use zbus::zvariant::Value;
 
 /// Notification servers may read the body as markup: user text is escaped
@@ -60,6 +60,8 @@ trait Notifications {
         hints: HashMap<&str, Value<'_>>,
         expire_timeout: i32,
     ) -> zbus::Result<u32>;
+
+    fn close_notification(&self, id: u32) -> zbus::Result<()>;
 
     #[zbus(signal)]
     fn action_invoked(&self, id: u32, action_key: String) -> zbus::Result<()>;
@@ -162,6 +164,25 @@ impl Notifier {
             .insert(conversation_id.to_owned(), id);
         on_screen.by_id.insert(id, conversation_id.to_owned());
         Ok(())
+    }
+
+    /// Takes away the notifications of conversations that have been read
+    /// (here or on another device), as `conversations` says.
+    pub async fn withdraw_read(&self, conversations: &[Conversation]) {
+        let read: Vec<u32> = {
+            let on_screen = self.lock();
+            conversations
+                .iter()
+                .filter(|c| c.unread_count == 0)
+                .filter_map(|c| on_screen.by_conversation.get(&c.conversation_id).copied())
+                .collect()
+        };
+        for id in read {
+            self.lock().forget(id);
+            if let Err(e) = self.service.close_notification(id).await {
+                tracing::info!("notification {id} not closed: {e}");
+            }
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, OnScreen> {

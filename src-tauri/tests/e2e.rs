@@ -131,8 +131,9 @@ async fn a_user_chats_through_the_real_app() {
         "the first instance is still running"
     );
 
-    // 3. Alice clicks the notification, which opens the conversation, and
-    //    replies; Bob's client receives the reply.
+    // 3. Alice clicks the notification, which opens the conversation (and,
+    //    read now, the notification goes away), and replies; Bob's client
+    //    receives the reply.
     notifications.click(again.id).await;
     ui.wait_js(
         "bob's message in the chat",
@@ -140,6 +141,9 @@ async fn a_user_chats_through_the_real_app() {
         json!([]),
     )
     .await;
+    notifications
+        .wait_for_none("reading the conversation takes its notification away")
+        .await;
     ui.type_into("textarea[name=draft]", &format!("hello bob{ENTER}"))
         .await;
     let reply = bob.received(1).await;

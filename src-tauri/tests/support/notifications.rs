@@ -61,7 +61,10 @@ impl Server {
         id
     }
 
-    fn close_notification(&self, _id: u32) {}
+    fn close_notification(&self, id: u32) {
+        let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
+        shown.retain(|n| n.id != id);
+    }
 
     fn get_server_information(&self) -> (String, String, String, String) {
         (
@@ -128,6 +131,15 @@ impl NotificationServer {
                 "no notification {summary:?}: {body:?} (shown: {:?})",
                 self.shown()
             );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until no notification is on screen.
+    pub async fn wait_for_none(&self, why: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.shown().is_empty() {
+            assert!(Instant::now() < deadline, "{why}: {:?}", self.shown());
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
