@@ -112,10 +112,10 @@ fn has_render_node() -> bool {
 }
 
 /// Without a GPU, WebKit's GPU compositing runs on Mesa's software
-/// rasteriser (llvmpipe): LLVM is loaded into the app and the web process
-/// (~50 MiB of PSS between them) for no speed-up over painting on the CPU.
-/// So on such machines compositing is turned off, as browsers do on
-/// software GL. A `WEBKIT_DISABLE_COMPOSITING_MODE` the user set is left
+/// rasteriser (llvmpipe): GL buffers and shaders emulated on the CPU, which
+/// cost this app 60–75 MiB of PSS (docs/benchmarks.md) and are no faster
+/// than painting on the CPU. So on such machines compositing is turned off,
+/// as browsers do on software GL. A `WEBKIT_DISABLE_COMPOSITING_MODE` the user set is left
 /// alone.
 ///
 /// Must run before GTK and WebKit start, while the process has one thread
