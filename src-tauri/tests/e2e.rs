@@ -10,9 +10,9 @@
 //! the test's own (`support/notifications.rs`), which records the
 //! notifications the app shows and clicks them.
 //!
-//! Needs `Xvfb`, `WebKitWebDriver`, `dbus-daemon` and `xdotool` (packages
-//! `xvfb`, `webkit2gtk-driver`, `dbus-daemon`, `xdotool`; `scripts/setup`
-//! installs them) and the UI built into `ui/dist`.
+//! Needs `Xvfb`, `WebKitWebDriver` and `dbus-daemon` (packages `xvfb`,
+//! `webkit2gtk-driver`, `dbus-daemon`; `scripts/setup` installs them) and
+//! the UI built into `ui/dist`.
 
 #[path = "support/notifications.rs"]
 mod notifications;
@@ -25,13 +25,14 @@ use natter_sdk::Event;
 use natter_system_tests::{Client, TestServer};
 use notifications::NotificationServer;
 use serde_json::json;
-use webdriver::{app_env, require, start_driver, start_session_bus, start_xvfb, Guard, ENTER};
+use webdriver::{
+    app_env, point_at, require, start_driver, start_session_bus, start_xvfb, Guard, ENTER,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_chats_through_the_real_app() {
     require("Xvfb", "xvfb");
     require("WebKitWebDriver", "webkit2gtk-driver");
-    require("xdotool", "xdotool");
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let server = TestServer::start().await;
@@ -63,12 +64,7 @@ async fn a_user_chats_through_the_real_app() {
     // 2. Alice looks away (the pointer leaves the window, and with it the
     //    focus: there is no window manager); Bob writes; the conversation
     //    appears with an unread badge.
-    let moved = std::process::Command::new("xdotool")
-        .args(["mousemove", "1270", "790"])
-        .env("DISPLAY", &display)
-        .status()
-        .expect("xdotool runs");
-    assert!(moved.success());
+    point_at(&display, 1270, 790);
     bob.send_text("alice", "C2C", "hi alice, it's bob")
         .await
         .unwrap();
@@ -166,6 +162,31 @@ async fn a_user_chats_through_the_real_app() {
         "a short conversation sits at the bottom, above the composer (gap {gap})"
     );
     ui.screenshot("04-replied").await;
+
+    // Alice looks away again with Bob's chat open; his next message is
+    // notified and unread until she comes back to the window, which reads
+    // it (badge, title and notification go).
+    point_at(&display, 1270, 790);
+    bob.send_text("alice", "C2C", "one more thing")
+        .await
+        .unwrap();
+    notifications.wait_for("bob", "one more thing").await;
+    ui.wait_js(
+        "one unread in the title",
+        "return document.title === '(1) Natter'",
+        json!([]),
+    )
+    .await;
+    point_at(&display, 500, 300);
+    ui.wait_js(
+        "the title without unread",
+        "return document.title === 'Natter'",
+        json!([]),
+    )
+    .await;
+    notifications
+        .wait_for_none("coming back to the chat reads it")
+        .await;
 
     // 4. Alice creates a group with Bob and @-mentions him with the picker.
     ui.click("[data-testid=new-conversation]").await;

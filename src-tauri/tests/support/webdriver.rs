@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, MapState};
+use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, InputFocus, MapState};
 
 /// How long the UI may take to show something.
 pub const UI_WAIT: Duration = Duration::from_secs(20);
@@ -234,6 +234,32 @@ impl Session<'_> {
         self.driver
             .call(reqwest::Method::DELETE, &self.url, None)
             .await;
+    }
+}
+
+/// Moves the pointer to (`x`, `y`) on `display` as a user would. Keyboard
+/// focus is first handed back to X's default, the window under the pointer
+/// (there is no window manager; typing through WebDriver focuses the app
+/// explicitly), so the app's window is focused exactly while the pointer
+/// is over it.
+pub fn point_at(display: &str, x: i16, y: i16) {
+    let moved = (|| -> Result<(), String> {
+        let (conn, screen) = x11rb::connect(Some(display)).map_err(|e| e.to_string())?;
+        let root = conn.setup().roots[screen].root;
+        let pointer_root = u32::from(InputFocus::POINTER_ROOT);
+        // `check` waits for the server to have done each request.
+        conn.set_input_focus(InputFocus::POINTER_ROOT, pointer_root, x11rb::CURRENT_TIME)
+            .map_err(|e| e.to_string())?
+            .check()
+            .map_err(|e| e.to_string())?;
+        conn.warp_pointer(x11rb::NONE, root, 0, 0, 0, 0, x, y)
+            .map_err(|e| e.to_string())?
+            .check()
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    })();
+    if let Err(e) = moved {
+        panic!("moving the pointer on {display}: {e}");
     }
 }
 
