@@ -19,6 +19,21 @@ fn password(server_url: Option<String>, user: &str, create: bool) -> SignInReque
     }
 }
 
+/// Alice with a new account on `server_url` and her profile in `dir`, and
+/// her app's events from before she signed in.
+async fn alice_signed_in(
+    server_url: String,
+    dir: &tempfile::TempDir,
+) -> (Desktop, broadcast::Receiver<SequencedEvent>) {
+    let alice = Desktop::new(dir.path().to_owned());
+    let events = alice.events();
+    alice
+        .sign_in(password(Some(server_url), "alice", true))
+        .await
+        .unwrap();
+    (alice, events)
+}
+
 fn code(e: natter_desktop::error::DesktopError) -> Value {
     serde_json::to_value(&e).unwrap()["code"].clone()
 }
@@ -133,12 +148,7 @@ async fn list_update(events: &mut broadcast::Receiver<SequencedEvent>, unread: u
 async fn a_session_snapshot_says_which_events_it_covers() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let alice = Desktop::new(dir.path().to_owned());
-    let mut events = alice.events();
-    alice
-        .sign_in(password(Some(server.ws_url()), "alice", true))
-        .await
-        .unwrap();
+    let (alice, mut events) = alice_signed_in(server.ws_url(), &dir).await;
     let bob = Client::login(&server.ws_url(), "bob").await;
 
     bob.send_text("alice", "C2C", "one").await.unwrap();
@@ -301,12 +311,7 @@ async fn messages_typed_offline_go_out_in_order_on_reconnect() {
     let proxy = Proxy::start(server.addr()).await;
     let mut bob = Client::login(&server.ws_url(), "bob").await;
     let dir = tempfile::tempdir().unwrap();
-    let alice = Desktop::new(dir.path().to_owned());
-    let mut events = alice.events();
-    alice
-        .sign_in(password(Some(proxy.ws_url()), "alice", true))
-        .await
-        .unwrap();
+    let (alice, mut events) = alice_signed_in(proxy.ws_url(), &dir).await;
 
     proxy.set_down(true);
     proxy.cut();
@@ -342,12 +347,7 @@ async fn groups_are_created_listed_and_mentioned() {
     let mut bob = Client::login(&server.ws_url(), "bob").await;
     Client::login(&server.ws_url(), "carol").await;
     let dir = tempfile::tempdir().unwrap();
-    let alice = Desktop::new(dir.path().to_owned());
-    let mut events = alice.events();
-    alice
-        .sign_in(password(Some(server.ws_url()), "alice", true))
-        .await
-        .unwrap();
+    let (alice, mut events) = alice_signed_in(server.ws_url(), &dir).await;
 
     assert_eq!(alice.find_user("bob").await.unwrap(), "C2Cbob");
     let conversation = alice
@@ -393,11 +393,7 @@ async fn groups_are_created_listed_and_mentioned() {
 async fn history_comes_in_screen_sized_pages_in_order() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let alice = Desktop::new(dir.path().to_owned());
-    alice
-        .sign_in(password(Some(server.ws_url()), "alice", true))
-        .await
-        .unwrap();
+    let (alice, _) = alice_signed_in(server.ws_url(), &dir).await;
     let bob = Client::login(&server.ws_url(), "bob").await;
     for i in 0..100 {
         bob.send_text("alice", "C2C", &i.to_string()).await.unwrap();
