@@ -6,6 +6,7 @@ fn main() {
     let commands = &[
         "startup",
         "sign_in",
+        "session",
         "sign_out",
         "get_message_list",
         "send_text",

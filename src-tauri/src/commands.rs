@@ -32,6 +32,13 @@ pub async fn sign_in(desktop: State<'_, Desktop>, request: SignInRequest) -> Res
     desktop.sign_in(request).await
 }
 
+/// The session as of now, for a page that must start over from a snapshot
+/// (after a `resync` event).
+#[tauri::command]
+pub async fn session(desktop: State<'_, Desktop>) -> Result<SessionInfo> {
+    desktop.session().await
+}
+
 #[tauri::command]
 pub async fn sign_out(desktop: State<'_, Desktop>) -> Result<()> {
     desktop.sign_out().await
@@ -110,17 +117,9 @@ pub async fn group_members(
 fn forward_events(desktop: &Desktop, channel: Channel<serde_json::Value>) {
     let mut events = desktop.events();
     tauri::async_runtime::spawn(async move {
-        loop {
-            match events.recv().await {
-                Ok(e) => {
-                    if channel.send(event_json(&e)).is_err() {
-                        break;
-                    }
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!("the UI fell {n} events behind");
-                }
-                Err(_) => break,
+        while let Some(e) = events.recv().await {
+            if channel.send(event_json(&e)).is_err() {
+                break;
             }
         }
     });

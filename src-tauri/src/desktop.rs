@@ -26,8 +26,9 @@ use crate::view::{HistoryPage, MessageView};
 /// Port the built-in server tries first, so other people on this machine can join it.
 pub const EMBEDDED_PORT: u16 = 8080;
 
-/// How many events the UI may fall behind before it misses some.
-const EVENT_BUFFER: usize = 1024;
+/// How many events a subscriber may fall behind before it misses some (and
+/// gets [`AppEvent::Resync`]).
+pub const EVENT_BUFFER: usize = 1024;
 
 /// Messages in the first page of a conversation (about two screens) and in
 /// each older page the UI asks for while scrolling back. Every page the UI
@@ -112,6 +113,9 @@ pub enum AppEvent {
     },
     /// The user clicked a notification: show this conversation.
     OpenConversation(String),
+    /// This receiver fell more than the buffer's worth of events behind and
+    /// missed some: state kept from events must be fetched again.
+    Resync,
 }
 
 /// An [`AppEvent`] with its number in the order events were sent.
@@ -151,13 +155,52 @@ impl EventBus {
         let _ = self.sender.send(SequencedEvent { seq, event });
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<SequencedEvent> {
-        self.sender.subscribe()
+    pub fn subscribe(&self) -> EventReceiver {
+        EventReceiver {
+            events: self.sender.subscribe(),
+            last: Arc::clone(&self.last),
+        }
     }
 
     /// The number of the last event sent so far.
     pub fn last_seq(&self) -> u64 {
         self.last.load(Ordering::SeqCst)
+    }
+}
+
+/// One subscriber's view of the [`EventBus`]: every event from the moment
+/// of subscribing, in order, or [`AppEvent::Resync`] where some were missed.
+pub struct EventReceiver {
+    events: broadcast::Receiver<SequencedEvent>,
+    last: Arc<AtomicU64>,
+}
+
+impl EventReceiver {
+    /// The next event; `None` once the bus is gone.
+    pub async fn recv(&mut self) -> Option<SequencedEvent> {
+        match self.events.recv().await {
+            Ok(e) => Some(e),
+            Err(broadcast::error::RecvError::Lagged(missed)) => Some(self.resync(missed)),
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
+    }
+
+    /// The next event if one is waiting.
+    pub fn try_recv(&mut self) -> Option<SequencedEvent> {
+        match self.events.try_recv() {
+            Ok(e) => Some(e),
+            Err(broadcast::error::TryRecvError::Lagged(missed)) => Some(self.resync(missed)),
+            Err(_) => None,
+        }
+    }
+
+    fn resync(&self, missed: u64) -> SequencedEvent {
+        tracing::warn!("an event subscriber fell {missed} events behind: resync");
+        // A snapshot taken after this covers every event sent so far.
+        SequencedEvent {
+            seq: self.last.load(Ordering::SeqCst),
+            event: AppEvent::Resync,
+        }
     }
 }
 
@@ -202,7 +245,7 @@ impl Desktop {
     }
 
     /// Every event, from every session, from now on.
-    pub fn events(&self) -> broadcast::Receiver<SequencedEvent> {
+    pub fn events(&self) -> EventReceiver {
         self.events.subscribe()
     }
 

@@ -25,6 +25,7 @@ macro_rules! natter_commands {
         tauri::generate_handler![
             $crate::commands::startup,
             $crate::commands::sign_in,
+            $crate::commands::session,
             $crate::commands::sign_out,
             $crate::commands::get_message_list,
             $crate::commands::send_text,
@@ -77,13 +78,13 @@ fn spawn_notifier(app: AppHandle) {
         };
         loop {
             let messages = match events.recv().await.map(|e| e.event) {
-                Ok(AppEvent::Chat(Event::MessageReceived(messages))) => messages,
-                Ok(AppEvent::Chat(Event::ConversationListUpdated(list))) => {
+                Some(AppEvent::Chat(Event::MessageReceived(messages))) => messages,
+                Some(AppEvent::Chat(Event::ConversationListUpdated(list))) => {
                     notifier.withdraw_read(&list).await;
                     continue;
                 }
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                Some(_) => continue,
+                None => return,
             };
             let focused = app
                 .get_webview_window("main")

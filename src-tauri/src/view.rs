@@ -104,5 +104,6 @@ fn event_body(e: &AppEvent) -> Value {
             "error": error.as_ref().map(|(code, message)| json!({"code": code, "message": message})),
         }),
         AppEvent::OpenConversation(id) => json!({"kind": "openConversation", "conversationID": id}),
+        AppEvent::Resync => json!({"kind": "resync"}),
     }
 }

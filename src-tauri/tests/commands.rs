@@ -66,6 +66,9 @@ fn commands_answer_through_ipc_with_codes_on_errors() {
     assert_eq!(session["conversations"], json!([]));
     assert_eq!(session["totalUnread"], 0);
     assert_eq!(session["netState"], "connected");
+    let again = invoke(&window, "session", json!({})).unwrap();
+    assert_eq!(again["userID"], "alice");
+    assert!(again["eventSeq"].as_u64().unwrap() >= session["eventSeq"].as_u64().unwrap());
 
     let queued = invoke(
         &window,
@@ -111,5 +114,7 @@ fn commands_answer_through_ipc_with_codes_on_errors() {
     invoke(&window, "sign_out", json!({})).unwrap();
     let start = invoke(&window, "startup", json!({"events": "__CHANNEL__:7"})).unwrap();
     assert_eq!(start["session"], Value::Null);
+    let err = invoke(&window, "session", json!({})).unwrap_err();
+    assert_eq!(err["code"], 2024, "no session once signed out");
     assert_eq!(start["settings"]["lastUser"], "alice");
 }

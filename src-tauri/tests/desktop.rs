@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use natter_desktop::desktop::{AppEvent, Desktop, SequencedEvent, SignInRequest};
+use natter_desktop::desktop::{
+    AppEvent, Desktop, EventReceiver, SequencedEvent, SignInRequest, EVENT_BUFFER,
+};
 use natter_sdk::Event;
 use natter_system_tests::{sig, Client, Proxy, TestServer, WAIT};
 use serde_json::Value;
-use tokio::sync::broadcast;
 
 fn password(server_url: Option<String>, user: &str, create: bool) -> SignInRequest {
     SignInRequest {
@@ -21,10 +22,7 @@ fn password(server_url: Option<String>, user: &str, create: bool) -> SignInReque
 
 /// Alice with a new account on `server_url` and her profile in `dir`, and
 /// her app's events from before she signed in.
-async fn alice_signed_in(
-    server_url: String,
-    dir: &tempfile::TempDir,
-) -> (Desktop, broadcast::Receiver<SequencedEvent>) {
+async fn alice_signed_in(server_url: String, dir: &tempfile::TempDir) -> (Desktop, EventReceiver) {
     let alice = Desktop::new(dir.path().to_owned());
     let events = alice.events();
     alice
@@ -40,7 +38,7 @@ fn code(e: natter_desktop::error::DesktopError) -> Value {
 
 /// Waits for the first app event that `pick` maps to `Some`.
 async fn wait_for<T>(
-    events: &mut broadcast::Receiver<SequencedEvent>,
+    events: &mut EventReceiver,
     what: &str,
     mut pick: impl FnMut(&AppEvent) -> Option<T>,
 ) -> T {
@@ -49,7 +47,7 @@ async fn wait_for<T>(
 
 /// [`wait_for`], with the event's number.
 async fn wait_for_numbered<T>(
-    events: &mut broadcast::Receiver<SequencedEvent>,
+    events: &mut EventReceiver,
     what: &str,
     mut pick: impl FnMut(&SequencedEvent) -> Option<T>,
 ) -> T {
@@ -57,19 +55,18 @@ async fn wait_for_numbered<T>(
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         match tokio::time::timeout(left, events.recv()).await {
-            Ok(Ok(e)) => {
+            Ok(Some(e)) => {
                 if let Some(v) = pick(&e) {
                     return v;
                 }
             }
-            Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
-            Ok(Err(e)) => panic!("event stream ended: {e}"),
+            Ok(None) => panic!("event stream ended"),
             Err(_) => panic!("timed out waiting for {what}"),
         }
     }
 }
 
-async fn sent(events: &mut broadcast::Receiver<SequencedEvent>, id: &str) -> natter_sdk::Message {
+async fn sent(events: &mut EventReceiver, id: &str) -> natter_sdk::Message {
     wait_for(events, "messageStatus", |e| match e {
         AppEvent::MessageStatus { message, .. } if message.id == id => Some((**message).clone()),
         _ => None,
@@ -132,7 +129,7 @@ async fn the_built_in_server_starts_and_two_users_chat() {
 }
 
 /// The number of the next list update whose first conversation has `unread` unread messages.
-async fn list_update(events: &mut broadcast::Receiver<SequencedEvent>, unread: u64) -> u64 {
+async fn list_update(events: &mut EventReceiver, unread: u64) -> u64 {
     wait_for_numbered(events, "the list update", |e| match &e.event {
         AppEvent::Chat(Event::ConversationListUpdated(list))
             if list.first().is_some_and(|c| c.unread_count == unread) =>
@@ -168,6 +165,29 @@ async fn a_session_snapshot_says_which_events_it_covers() {
         "a change after the snapshot comes numbered after it"
     );
     assert!(alice.session().await.unwrap().event_seq >= second);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_falls_behind_is_told_to_resync() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, mut events) = alice_signed_in(server.ws_url(), &dir).await;
+    let bob = Client::login(&server.ws_url(), "bob").await;
+    // Nobody reads `events` while Bob sends more messages than it holds.
+    for i in 0..EVENT_BUFFER + 50 {
+        bob.send_text("alice", "C2C", &format!("flood {i}"))
+            .await
+            .unwrap();
+    }
+    let resync = wait_for_numbered(&mut events, "a resync", |e| {
+        matches!(e.event, AppEvent::Resync).then_some(e.seq)
+    })
+    .await;
+    let snapshot = alice.session().await.unwrap();
+    assert!(snapshot.event_seq >= resync);
+    // What the subscriber gets after the resync is current again.
+    let last = list_update(&mut events, (EVENT_BUFFER + 50) as u64).await;
+    assert!(last > resync);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,7 +281,7 @@ async fn the_sign_in_is_remembered_until_sign_out() {
     assert_eq!(session.total_unread, 1);
     assert_eq!(session.net_state, "connected");
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let signed_in_again = std::iter::from_fn(|| page_events.try_recv().ok())
+    let signed_in_again = std::iter::from_fn(|| page_events.try_recv())
         .any(|e| matches!(e.event, AppEvent::Chat(Event::SdkReady)));
     assert!(
         !signed_in_again,
@@ -505,6 +525,11 @@ fn ui_types_match_the_rust_shapes() {
     assert_eq!(status["seq"], 8);
     assert_fields("Message", &status["message"]);
     assert_fields("BackendError", &status["error"]);
+    let resync = natter_desktop::view::event_json(&SequencedEvent {
+        seq: 10,
+        event: AppEvent::Resync,
+    });
+    assert_eq!(resync["kind"], "resync");
     let open = natter_desktop::view::event_json(&SequencedEvent {
         seq: 9,
         event: AppEvent::OpenConversation("C2Cb".into()),

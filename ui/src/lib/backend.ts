@@ -51,6 +51,11 @@ export function startup(onEvent: (e: ChatEvent) => void): Promise<Startup> {
   return call<Startup>('startup', { events });
 }
 
+/** The session as of now: to start over after a `resync` event. */
+export function session(): Promise<SessionInfo> {
+  return call<SessionInfo>('session');
+}
+
 /** Signs in (or creates the account) and returns the session. */
 export function signIn(request: SignInRequest): Promise<SessionInfo> {
   return call<SessionInfo>('sign_in', { request });

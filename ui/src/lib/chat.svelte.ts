@@ -54,6 +54,15 @@ export class ChatState {
     this.#snapshotSeq = session.eventSeq;
   }
 
+  /** The same session fetched again after missed events: its whole values are replaced, the open conversation stays. */
+  resynced(session: SessionInfo) {
+    if (session.userID !== this.me) return;
+    this.conversations = session.conversations;
+    this.total = session.totalUnread;
+    this.net = session.netState;
+    this.#snapshotSeq = session.eventSeq;
+  }
+
   signedOut() {
     this.me = null;
     this.selected = null;

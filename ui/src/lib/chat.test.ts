@@ -59,6 +59,33 @@ describe('ChatState', () => {
   });
 });
 
+describe('ChatState.resynced', () => {
+  it('replaces the whole values and keeps the open conversation', () => {
+    const chat = new ChatState();
+    chat.signedIn(session([conversation('C2Cbob', 0)], 0, 3));
+    chat.opened('C2Cbob', { messageList: [msg('m1', 'bob')], nextReqMessageID: '', isCompleted: true }, 0);
+    chat.resynced({ ...session([conversation('C2Cbob', 4)], 4, 90), netState: 'connecting' });
+    expect(chat.conversations[0].unreadCount).toBe(4);
+    expect(chat.total).toBe(4);
+    expect(chat.net).toBe('connecting');
+    expect(chat.selected).toBe('C2Cbob');
+    expect(chat.messages.map((m) => m.ID)).toEqual(['m1']);
+    // Events the new snapshot covers no longer apply.
+    chat.handle({ seq: 90, kind: 'totalUnread', total: 1 });
+    expect(chat.total).toBe(4);
+    chat.handle({ seq: 91, kind: 'totalUnread', total: 5 });
+    expect(chat.total).toBe(5);
+  });
+
+  it("ignores another user's session (signed out and in meanwhile)", () => {
+    const chat = new ChatState();
+    chat.signedIn(session([], 0, 3));
+    chat.resynced({ ...session([conversation('C2Cbob', 4)], 4, 90), userID: 'someone-else' });
+    expect(chat.total).toBe(0);
+    expect(chat.conversations).toEqual([]);
+  });
+});
+
 describe('ChatState.signedIn', () => {
   it('keeps the snapshot over list events it already covers, whichever arrives first', () => {
     const chat = new ChatState();

@@ -92,6 +92,8 @@ export type ChatEvent = { seq: number } & (
   | { kind: 'kickedOut'; reason: string }
   | { kind: 'ready' }
   | { kind: 'notReady' }
+  /** Events were missed: fetch the session again (`resynced`). */
+  | { kind: 'resync' }
 );
 
 /** The peer (C2C) or group ID of a conversation ID, and its type. */
