@@ -113,6 +113,8 @@ pub enum AppEvent {
     },
     /// The user clicked a notification: show this conversation.
     OpenConversation(String),
+    /// The user signed out: nothing of the session may stay on screen.
+    SignedOut,
     /// This receiver fell more than the buffer's worth of events behind and
     /// missed some: state kept from events must be fetched again.
     Resync,
@@ -462,6 +464,9 @@ impl Desktop {
     /// Logs out and forgets the kept UserSig (the server and user stay prefilled).
     pub async fn sign_out(&self) -> Result<()> {
         let session = self.session.lock().await.take();
+        if session.is_some() {
+            self.events.send(AppEvent::SignedOut);
+        }
         self.profile.forget_credentials()?;
         if let Some(session) = session {
             session.outbox.clear();

@@ -57,7 +57,8 @@ fn show_main_window(app: &AppHandle) {
 }
 
 /// Notifies about incoming messages while the main window is not focused,
-/// and takes a conversation's notification away once it has been read.
+/// and takes a conversation's notification away once it has been read, and
+/// all of them once their user's session ends.
 fn spawn_notifier(app: AppHandle) {
     let mut events = app.state::<Desktop>().events();
     tauri::async_runtime::spawn(async move {
@@ -81,6 +82,10 @@ fn spawn_notifier(app: AppHandle) {
                 Some(AppEvent::Chat(Event::MessageReceived(messages))) => messages,
                 Some(AppEvent::Chat(Event::ConversationListUpdated(list))) => {
                     notifier.withdraw_read(&list).await;
+                    continue;
+                }
+                Some(AppEvent::SignedOut | AppEvent::Chat(Event::KickedOut(_))) => {
+                    notifier.withdraw_all().await;
                     continue;
                 }
                 Some(_) => continue,

@@ -177,7 +177,18 @@ impl Notifier {
                 .filter_map(|c| on_screen.by_conversation.get(&c.conversation_id).copied())
                 .collect()
         };
-        for id in read {
+        self.withdraw(read).await;
+    }
+
+    /// Takes away every notification: their user's session has ended, and a
+    /// click must not open their conversation for whoever signs in next.
+    pub async fn withdraw_all(&self) {
+        let all: Vec<u32> = self.lock().by_id.keys().copied().collect();
+        self.withdraw(all).await;
+    }
+
+    async fn withdraw(&self, ids: Vec<u32>) {
+        for id in ids {
             self.lock().forget(id);
             if let Err(e) = self.service.close_notification(id).await {
                 tracing::info!("notification {id} not closed: {e}");

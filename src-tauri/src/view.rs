@@ -105,5 +105,6 @@ fn event_body(e: &AppEvent) -> Value {
         }),
         AppEvent::OpenConversation(id) => json!({"kind": "openConversation", "conversationID": id}),
         AppEvent::Resync => json!({"kind": "resync"}),
+        AppEvent::SignedOut => json!({"kind": "signedOut"}),
     }
 }

@@ -296,6 +296,22 @@ async fn the_sign_in_is_remembered_until_sign_out() {
 
     app.sign_out().await.unwrap();
     assert_eq!(code(app.session().await.unwrap_err()), 2024);
+    // The sign-out is announced (notifications go), once, numbered before
+    // the snapshot of any later sign-in so that one does not undo it.
+    let signed_out = wait_for_numbered(&mut page_events, "the sign-out", |e| {
+        matches!(e.event, AppEvent::SignedOut).then_some(e.seq)
+    })
+    .await;
+    app.sign_out().await.unwrap();
+    let again = app
+        .sign_in(password(Some(server.ws_url()), "erin", false))
+        .await
+        .unwrap();
+    assert!(again.event_seq >= signed_out);
+    let announced_again = std::iter::from_fn(|| page_events.try_recv())
+        .any(|e| matches!(e.event, AppEvent::SignedOut));
+    assert!(!announced_again, "signing out when signed out says nothing");
+    app.sign_out().await.unwrap();
     let after = Desktop::new(dir.path().to_owned()).startup().await;
     assert!(after.session.is_none());
     assert_eq!(
@@ -435,13 +451,17 @@ async fn history_comes_in_screen_sized_pages_in_order() {
     assert!(older.is_completed);
 }
 
-/// Field names of a TypeScript interface in `ui/src/lib/types.ts`.
-fn ts_fields(interface: &str) -> Vec<String> {
-    let src = std::fs::read_to_string(concat!(
+fn types_ts() -> String {
+    std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../ui/src/lib/types.ts"
     ))
-    .unwrap();
+    .unwrap()
+}
+
+/// Field names of a TypeScript interface in `ui/src/lib/types.ts`.
+fn ts_fields(interface: &str) -> Vec<String> {
+    let src = types_ts();
     let start = src
         .find(&format!("export interface {interface} {{"))
         .unwrap_or_else(|| panic!("{interface} in types.ts"));
@@ -535,4 +555,15 @@ fn ui_types_match_the_rust_shapes() {
         event: AppEvent::OpenConversation("C2Cb".into()),
     });
     assert_eq!(open["conversationID"], "C2Cb");
+    let signed_out = natter_desktop::view::event_json(&SequencedEvent {
+        seq: 11,
+        event: AppEvent::SignedOut,
+    });
+    for event in [status, resync, open, signed_out] {
+        let kind = event["kind"].as_str().unwrap_or_default();
+        assert!(
+            types_ts().contains(&format!("{{ kind: '{kind}'")),
+            "ChatEvent in types.ts declares the kind {kind:?}"
+        );
+    }
 }

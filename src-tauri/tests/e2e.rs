@@ -227,6 +227,24 @@ async fn a_user_chats_through_the_real_app() {
     )
     .await;
     ui.screenshot("08-after-restart").await;
+
+    // 6. Notified while away, Alice signs out: her notifications go with her
+    //    session (a click must not open her chat for the next user), and the
+    //    sign-in form comes back with her user ID in it.
+    point_at(&display, 1270, 790);
+    bob.send_text("alice", "C2C", "bye for now").await.unwrap();
+    notifications.wait_for("bob", "bye for now").await;
+    ui.click("[data-testid=sign-out]").await;
+    notifications
+        .wait_for_none("signing out takes her notifications away")
+        .await;
+    ui.wait_js(
+        "the sign-in form, prefilled",
+        "return document.querySelector('form.sign-in input[name=user]')?.value === 'alice'",
+        json!([]),
+    )
+    .await;
+    ui.screenshot("09-signed-out").await;
     ui.close().await;
     eprintln!("screenshots: {}", shots.display());
 }

@@ -130,6 +130,10 @@ export class ChatState {
       case 'netState':
         if (!stale) this.net = e.state;
         break;
+      case 'signedOut':
+        // Stale once a later sign-in's snapshot covers it.
+        if (!stale) this.signedOut();
+        break;
       case 'messageReceived':
         for (const m of e.messages) this.upsert(m);
         break;

@@ -126,3 +126,20 @@ describe('ChatState.signedIn', () => {
     expect(chat.messages).toEqual([]);
   });
 });
+
+describe('the signedOut event', () => {
+  it('ends the session, unless a later sign-in already covers it', () => {
+    const chat = new ChatState();
+    chat.signedIn(session([], 0, 3));
+    chat.opened('C2Cbob', { messageList: [msg('m1', 'bob')], nextReqMessageID: '', isCompleted: true }, 0);
+    chat.handle({ seq: 4, kind: 'signedOut' });
+    expect(chat.me).toBeNull();
+    expect(chat.selected).toBeNull();
+    expect(chat.messages).toEqual([]);
+
+    // Signed out and in again; the old sign-out arrives after the new snapshot.
+    chat.signedIn(session([], 0, 6));
+    chat.handle({ seq: 5, kind: 'signedOut' });
+    expect(chat.me).toBe('me');
+  });
+});

@@ -94,6 +94,7 @@ export type ChatEvent = { seq: number } & (
   | { kind: 'notReady' }
   /** Events were missed: fetch the session again (`resynced`). */
   | { kind: 'resync' }
+  | { kind: 'signedOut' }
 );
 
 /** The peer (C2C) or group ID of a conversation ID, and its type. */
