@@ -494,9 +494,10 @@ impl Desktop {
     }
 
     /// A page of history, oldest first: the newest messages (no `next`), or
-    /// those before `next`. One UI page is several SDK pages (15 each), so
-    /// scrolling back through a long conversation takes fewer round trips and
-    /// re-renders. The first page also carries the messages still in the
+    /// those before `next`, in as few requests as the server allows (a page
+    /// of 300 is three). UI pages are larger than Tencent's 15, so scrolling
+    /// back through a long conversation takes fewer re-renders. The first
+    /// page also carries the messages still in the
     /// outbox for this conversation, so a reopened conversation shows what
     /// is waiting to be sent.
     pub async fn history(&self, conversation_id: &str, next: Option<&str>) -> Result<HistoryPage> {
@@ -506,10 +507,18 @@ impl Desktop {
         } else {
             OLDER_PAGE_MESSAGES
         };
-        let mut page: HistoryPage = chat.get_message_list(conversation_id, next).await?.into();
+        let mut page: HistoryPage = chat
+            .get_message_list_with_count(conversation_id, next, wanted)
+            .await?
+            .into();
+        // A server may send fewer than asked (Natter's serve at most 100).
         while !page.is_completed && page.message_list.len() < wanted {
             let older: HistoryPage = chat
-                .get_message_list(conversation_id, Some(&page.next_req_message_id))
+                .get_message_list_with_count(
+                    conversation_id,
+                    Some(&page.next_req_message_id),
+                    wanted - page.message_list.len(),
+                )
                 .await?
                 .into();
             if older.message_list.is_empty() {

@@ -86,6 +86,31 @@ async fn c2c_text_in_order_with_history_unread_and_last_message() {
         .collect();
     assert_eq!(t2, vec!["m1", "m2", "m3", "m4", "m5"]);
 
+    // Natter's own clients may ask for other page sizes, up to 100 a request.
+    let texts = |page: &natter_sdk::MessageListPage| -> Vec<String> {
+        page.message_list
+            .iter()
+            .map(|m| m.payload["text"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let newest = bob
+        .chat
+        .get_message_list_with_count("C2Calice", None, 16)
+        .await
+        .unwrap();
+    assert_eq!(
+        texts(&newest),
+        (5..=20).map(|i| format!("m{i}")).collect::<Vec<_>>()
+    );
+    assert!(!newest.is_completed);
+    let rest = bob
+        .chat
+        .get_message_list_with_count("C2Calice", Some(&newest.next_req_message_id), 1000)
+        .await
+        .unwrap();
+    assert_eq!(texts(&rest), ["m1", "m2", "m3", "m4"]);
+    assert!(rest.is_completed);
+
     // Reading clears unread, and a fresh login sees the stored state.
     bob.chat.set_message_read("C2Calice").await.unwrap();
     assert_eq!(bob.chat.get_total_unread_message_count(), 0);
@@ -297,6 +322,19 @@ async fn long_group_history_pages_back_to_the_first_message() {
     }
     assert_eq!(pages, 3, "15 + 15 + 10");
     assert_eq!(all, (1..=40).map(|i| format!("g{i}")).collect::<Vec<_>>());
+
+    let whole = alice
+        .chat
+        .get_message_list_with_count("GROUPbig-1", None, 40)
+        .await
+        .unwrap();
+    let texts: Vec<_> = whole
+        .message_list
+        .iter()
+        .map(|m| m.payload["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(texts, all, "all 40 in one request");
+    assert!(whole.is_completed);
 }
 
 #[tokio::test]

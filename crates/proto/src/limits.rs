@@ -12,6 +12,10 @@ pub const MAX_GROUP_ID_BYTES: usize = 48;
 pub const MAX_BATCH_RECIPIENTS: usize = 500;
 /// Default and maximum page of `getMessageList`.
 pub const HISTORY_PAGE: usize = 15;
+/// Most history messages one request brings back (`MaxCnt`,
+/// `ReqMsgNumber`): Tencent's SDK asks for 15 at a time, and Natter's own
+/// clients may ask for more when they show more at once.
+pub const HISTORY_REQUEST_MAX: usize = 100;
 /// Maximum `MsgLifeTime` in seconds (7 days).
 pub const MAX_MSG_LIFETIME: u64 = 604_800;
 /// Maximum members added when a group is created.

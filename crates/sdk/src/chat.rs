@@ -810,6 +810,22 @@ impl Chat {
         conversation_id: &str,
         next_req_message_id: Option<&str>,
     ) -> Result<MessageListPage> {
+        self.get_message_list_with_count(conversation_id, next_req_message_id, PAGE_SIZE)
+            .await
+    }
+
+    /// [`Self::get_message_list`] in pages of `count` messages, in one
+    /// request each: beyond Tencent's 15, up to
+    /// [`limits::HISTORY_REQUEST_MAX`](natter_proto::limits::HISTORY_REQUEST_MAX)
+    /// (a larger `count` is taken as that, 0 as 1), for a client that shows
+    /// many messages at once.
+    pub async fn get_message_list_with_count(
+        &self,
+        conversation_id: &str,
+        next_req_message_id: Option<&str>,
+        count: usize,
+    ) -> Result<MessageListPage> {
+        let count = count.clamp(1, natter_proto::limits::HISTORY_REQUEST_MAX);
         let me = self.login_user().ok_or(SdkError::NotLoggedIn)?;
         let cursor = next_req_message_id
             .filter(|c| !c.is_empty())
@@ -817,7 +833,7 @@ impl Chat {
         match ConversationId::parse(conversation_id)? {
             ConversationId::C2c(peer) => {
                 let reply = self
-                    .request("openim.getroammsg", json!({"Peer_Account": peer.as_str(), "MaxCnt": PAGE_SIZE,
+                    .request("openim.getroammsg", json!({"Peer_Account": peer.as_str(), "MaxCnt": count,
                         "LastMsgTime": 0, "MsgKey": cursor.unwrap_or_default(), "WithRecalledMsg": 1, "GetDirection": 0}))
                     .await?;
                 let items: Vec<MsgItem> = parse_list(&reply, "MsgList", "openim.getroammsg")?;
@@ -848,7 +864,7 @@ impl Chat {
                     .request(
                         "group_open_http_svc.group_msg_get",
                         json!({"GroupId": group.as_str(),
-                        "ReqMsgNumber": PAGE_SIZE, "ReqMsgSeq": req_seq, "WithRecalledMsg": 1}),
+                        "ReqMsgNumber": count, "ReqMsgSeq": req_seq, "WithRecalledMsg": 1}),
                     )
                     .await?;
                 let mut items: Vec<MsgItem> =

@@ -4,6 +4,7 @@
 //! `Operator_Account/Peer_Account`.
 
 use natter_proto::codes;
+use natter_proto::limits::HISTORY_REQUEST_MAX;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -34,7 +35,7 @@ fn max_time() -> u64 {
 pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
     caller.require_admin()?;
     let req: Request = parse(body, codes::MSG_FORMAT_MISMATCH)?;
-    let limit = req.max_cnt.clamp(1, 100);
+    let limit = req.max_cnt.clamp(1, HISTORY_REQUEST_MAX);
     let mut cursor = (!req.last_msg_key.is_empty()).then(|| req.last_msg_key.clone());
     let mut picked = Vec::new();
     let mut complete = false;

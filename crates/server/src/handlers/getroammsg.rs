@@ -2,7 +2,8 @@
 //! first, each page oldest-first. The cursor is the `MsgKey` of the oldest
 //! message of the previous page (wire protocol §9.1).
 
-use natter_proto::{codes, limits::HISTORY_PAGE};
+use natter_proto::codes;
+use natter_proto::limits::{HISTORY_PAGE, HISTORY_REQUEST_MAX};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -22,7 +23,10 @@ struct Request {
 
 pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
     let req: Request = parse(body, codes::REQUEST_INVALID)?;
-    let limit = req.max_cnt.unwrap_or(HISTORY_PAGE).clamp(1, 100);
+    let limit = req
+        .max_cnt
+        .unwrap_or(HISTORY_PAGE)
+        .clamp(1, HISTORY_REQUEST_MAX);
     let before = (!req.msg_key.is_empty()).then_some(req.msg_key.as_str());
     let page = state
         .store

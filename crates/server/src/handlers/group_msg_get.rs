@@ -3,6 +3,7 @@
 //! the Web SDK stops when it drops below 1 (wire protocol §9.2).
 
 use natter_proto::codes;
+use natter_proto::limits::HISTORY_REQUEST_MAX;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -24,7 +25,10 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
     let req: Request = parse(body, codes::GROUP_INVALID_PARAMETER)?;
     load_group(state, &req.group_id).await?;
     require_member(state, caller, &req.group_id).await?;
-    let limit = req.req_msg_number.unwrap_or(20).clamp(1, 100);
+    let limit = req
+        .req_msg_number
+        .unwrap_or(20)
+        .clamp(1, HISTORY_REQUEST_MAX);
     let max_seq = req.req_msg_seq.filter(|s| *s > 0);
     let items = state
         .store
