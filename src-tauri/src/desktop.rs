@@ -431,6 +431,7 @@ impl Desktop {
             chat_events,
             self.events.clone(),
             net_tx,
+            self.profile.clone(),
             stopped,
         ));
         let events = self.events.clone();
@@ -697,10 +698,15 @@ fn member_list(members: &[String]) -> Vec<Value> {
 
 /// Copies one session's SDK events to the app's broadcast and keeps `net`
 /// in step with the connection, until the session is dropped.
+///
+/// A kicked-out user's kept UserSig is forgotten before the UI hears of the
+/// kick, so that the next launch shows the sign-in form instead of quietly
+/// signing in again and undoing the kick.
 async fn forward_events(
     mut chat_events: broadcast::Receiver<Event>,
     events: EventBus,
     net: watch::Sender<NetState>,
+    profile: Profile,
     mut stopped: watch::Receiver<()>,
 ) {
     loop {
@@ -710,8 +716,17 @@ async fn forward_events(
         };
         match event {
             Ok(e) => {
-                if let Event::NetStateChange(state) = &e {
-                    let _ = net.send(*state);
+                match &e {
+                    Event::NetStateChange(state) => {
+                        let _ = net.send(*state);
+                    }
+                    Event::KickedOut(reason) => {
+                        tracing::info!("kicked out: {}", reason.as_str());
+                        if let Err(e) = profile.forget_credentials() {
+                            tracing::warn!("the kept sign-in stays after a kick: {e}");
+                        }
+                    }
+                    _ => {}
                 }
                 events.send(AppEvent::Chat(e));
             }

@@ -342,6 +342,38 @@ async fn the_sign_in_is_remembered_until_sign_out() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kick_is_not_undone_by_the_next_launch() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, mut events) = alice_signed_in(server.ws_url(), &dir).await;
+    server
+        .admin()
+        .call(
+            "im_open_login_svc",
+            "kick",
+            &serde_json::json!({"UserID": "alice"}),
+        )
+        .await
+        .unwrap();
+    wait_for(&mut events, "the kick", |e| {
+        matches!(e, AppEvent::Chat(Event::KickedOut(_))).then_some(())
+    })
+    .await;
+    drop(alice);
+
+    let next = Desktop::new(dir.path().to_owned());
+    next.sign_in_at_launch().await;
+    let start = next.startup().await;
+    assert!(start.session.is_none(), "no quiet sign-in after a kick");
+    assert!(start.error.is_none());
+    assert_eq!(
+        start.settings.last_user.as_deref(),
+        Some("alice"),
+        "the form stays prefilled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_typed_offline_go_out_in_order_on_reconnect() {
     let server = TestServer::start().await;
     let proxy = Proxy::start(server.addr()).await;
