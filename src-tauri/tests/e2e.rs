@@ -245,6 +245,10 @@ async fn a_user_chats_through_the_real_app() {
     )
     .await;
     ui.screenshot("09-signed-out").await;
+    // The form needs only her password to take her back to her chats.
+    ui.type_into("input[name=password]", "alice-password").await;
+    ui.click("button[type=submit]").await;
+    ui.find("[data-conversation=\"C2Cbob\"]").await;
     ui.close().await;
     eprintln!("screenshots: {}", shots.display());
 }

@@ -1,7 +1,7 @@
 // The signed-in user's chat state, as Svelte 5 runes. It holds no Tauri
 // code: App.svelte feeds it backend results and events, components read it.
 
-import { emptyConversation, type ChatEvent, type Conversation, type Message, type NetState, type SessionInfo } from './types';
+import { emptyConversation, type ChatEvent, type Conversation, type Message, type NetState, type SessionInfo, type Settings } from './types';
 
 const STATUS_RANK: Record<Message['status'], number> = { unSend: 0, fail: 1, success: 2 };
 
@@ -28,11 +28,18 @@ export class ChatState {
   #messageIds = new Set<string>();
   /** The last event the session snapshot already reflects (`SessionInfo.eventSeq`). */
   #snapshotSeq = 0;
+  /** The session's server, null for the one built into the app. */
+  #serverUrl: string | null = null;
 
   /** What the list shows: started conversations not yet known to the SDK, then the SDK's. */
   get visibleConversations(): Conversation[] {
     const known = new Set(this.conversations.map((c) => c.conversationID));
     return [...this.started.filter((c) => !known.has(c.conversationID)), ...this.conversations];
+  }
+
+  /** What the sign-in form offers once this session ends: the same user on the same server. */
+  get signInSettings(): Settings {
+    return { serverUrl: this.#serverUrl, lastUser: this.me };
   }
 
   get current(): Conversation | null {
@@ -52,6 +59,7 @@ export class ChatState {
     this.net = session.netState;
     this.failures = {};
     this.#snapshotSeq = session.eventSeq;
+    this.#serverUrl = session.embedded ? null : session.serverUrl;
   }
 
   /** The same session fetched again after missed events: its whole values are replaced, the open conversation stays. */

@@ -143,3 +143,13 @@ describe('the signedOut event', () => {
     expect(chat.me).toBe('me');
   });
 });
+
+describe('ChatState.signInSettings', () => {
+  it("offers the ended session's user and server, none for the built-in one", () => {
+    const chat = new ChatState();
+    chat.signedIn({ ...session(), serverUrl: 'ws://chat.example:8080' });
+    expect(chat.signInSettings).toEqual({ serverUrl: 'ws://chat.example:8080', lastUser: 'me' });
+    chat.signedIn({ ...session(), serverUrl: 'ws://127.0.0.1:41234', embedded: true });
+    expect(chat.signInSettings).toEqual({ serverUrl: null, lastUser: 'me' });
+  });
+});
