@@ -498,9 +498,9 @@ impl Desktop {
     /// those before `next`, in as few requests as the server allows (a page
     /// of 300 is three). UI pages are larger than Tencent's 15, so scrolling
     /// back through a long conversation takes fewer re-renders. The first
-    /// page also carries the messages still in the
-    /// outbox for this conversation, so a reopened conversation shows what
-    /// is waiting to be sent.
+    /// page also carries the messages still in the outbox for this
+    /// conversation, so a reopened conversation shows what is waiting to be
+    /// sent.
     pub async fn history(&self, conversation_id: &str, next: Option<&str>) -> Result<HistoryPage> {
         let chat = self.chat().await?;
         let wanted = if next.is_none() {
