@@ -208,6 +208,8 @@ impl EventReceiver {
 
 /// One signed-in user. Dropping it stops its background tasks.
 struct Session {
+    /// Tells this session from the one that may replace it in the slot.
+    id: u64,
     chat: Chat,
     outbox: Arc<Outbox>,
     server_url: String,
@@ -221,7 +223,9 @@ struct Session {
 /// Shared by every command.
 pub struct Desktop {
     profile: Profile,
-    session: Mutex<Option<Session>>,
+    /// Shared with the session's own event task, which ends it on a kick.
+    session: Arc<Mutex<Option<Session>>>,
+    sessions_started: AtomicU64,
     embedded: Mutex<Option<RunningServer>>,
     events: EventBus,
     launch_sign_in: Mutex<LaunchSignIn>,
@@ -232,7 +236,8 @@ impl Desktop {
     pub fn new(data_dir: PathBuf) -> Self {
         Desktop {
             profile: Profile::new(data_dir),
-            session: Mutex::new(None),
+            session: Arc::default(),
+            sessions_started: AtomicU64::new(0),
             embedded: Mutex::new(None),
             events: EventBus::new(),
             launch_sign_in: Mutex::new(LaunchSignIn::NotStarted),
@@ -427,11 +432,17 @@ impl Desktop {
         let (alive, stopped) = watch::channel(());
         let (net_tx, net) = watch::channel(NetState::Connected);
         let outbox = Arc::new(Outbox::default());
+        let id = self.sessions_started.fetch_add(1, Ordering::Relaxed);
+        let on_kick = KickHandling {
+            slot: Arc::clone(&self.session),
+            id,
+            profile: self.profile.clone(),
+        };
         tokio::spawn(forward_events(
             chat_events,
             self.events.clone(),
             net_tx,
-            self.profile.clone(),
+            on_kick,
             stopped,
         ));
         let events = self.events.clone();
@@ -448,6 +459,7 @@ impl Desktop {
         });
 
         let previous = self.session.lock().await.replace(Session {
+            id,
             chat,
             outbox,
             server_url,
@@ -696,17 +708,45 @@ fn member_list(members: &[String]) -> Vec<Value> {
         .collect()
 }
 
+/// What a session's event task needs to end the session when the server
+/// kicks its user out.
+struct KickHandling {
+    slot: Arc<Mutex<Option<Session>>>,
+    /// The session's [`Session::id`]: a later one in the slot is left alone.
+    id: u64,
+    profile: Profile,
+}
+
+impl KickHandling {
+    /// Ends the session as a sign-out does, without logging out (the server
+    /// already has): commands then answer "not signed in", messages still
+    /// queued are dropped, and the kept UserSig is forgotten so that the
+    /// next launch shows the sign-in form instead of quietly signing in
+    /// again and undoing the kick.
+    async fn end_session(&self) {
+        let ended = {
+            let mut slot = self.slot.lock().await;
+            match slot.as_ref() {
+                Some(session) if session.id == self.id => slot.take(),
+                _ => None,
+            }
+        };
+        let Some(session) = ended else { return };
+        session.outbox.clear();
+        if let Err(e) = self.profile.forget_credentials() {
+            tracing::warn!("the kept sign-in stays after a kick: {e}");
+        }
+    }
+}
+
 /// Copies one session's SDK events to the app's broadcast and keeps `net`
-/// in step with the connection, until the session is dropped.
-///
-/// A kicked-out user's kept UserSig is forgotten before the UI hears of the
-/// kick, so that the next launch shows the sign-in form instead of quietly
-/// signing in again and undoing the kick.
+/// in step with the connection, until the session is dropped. A kick ends
+/// the session before the UI hears of it.
 async fn forward_events(
     mut chat_events: broadcast::Receiver<Event>,
     events: EventBus,
     net: watch::Sender<NetState>,
-    profile: Profile,
+    on_kick: KickHandling,
     mut stopped: watch::Receiver<()>,
 ) {
     loop {
@@ -722,9 +762,7 @@ async fn forward_events(
                     }
                     Event::KickedOut(reason) => {
                         tracing::info!("kicked out: {}", reason.as_str());
-                        if let Err(e) = profile.forget_credentials() {
-                            tracing::warn!("the kept sign-in stays after a kick: {e}");
-                        }
+                        on_kick.end_session().await;
                     }
                     _ => {}
                 }

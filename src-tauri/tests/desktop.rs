@@ -342,7 +342,7 @@ async fn the_sign_in_is_remembered_until_sign_out() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kick_is_not_undone_by_the_next_launch() {
+async fn a_kick_ends_the_session_and_the_next_launch_does_not_undo_it() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let (alice, mut events) = alice_signed_in(server.ws_url(), &dir).await;
@@ -359,6 +359,11 @@ async fn a_kick_is_not_undone_by_the_next_launch() {
         matches!(e, AppEvent::Chat(Event::KickedOut(_))).then_some(())
     })
     .await;
+    assert_eq!(
+        code(alice.session().await.unwrap_err()),
+        2024,
+        "the kick ended the session"
+    );
     drop(alice);
 
     let next = Desktop::new(dir.path().to_owned());
@@ -489,6 +494,27 @@ fn types_ts() -> String {
         "/../ui/src/lib/types.ts"
     ))
     .unwrap()
+}
+
+#[test]
+fn every_kick_reason_is_put_in_words_by_the_ui() {
+    let i18n = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../ui/src/lib/i18n.ts"
+    ))
+    .unwrap();
+    use natter_proto::types::*;
+    for reason in [
+        KICKED_OUT_MULT_ACCOUNT,
+        KICKED_OUT_MULT_DEVICE,
+        KICKED_OUT_USERSIG_EXPIRED,
+        KICKED_OUT_REST_API,
+    ] {
+        assert!(
+            i18n.contains(&format!("case '{reason}':")),
+            "kickMessage in i18n.ts has words for {reason:?}"
+        );
+    }
 }
 
 /// Field names of a TypeScript interface in `ui/src/lib/types.ts`.

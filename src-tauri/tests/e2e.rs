@@ -249,6 +249,22 @@ async fn a_user_chats_through_the_real_app() {
     ui.type_into("input[name=password]", "alice-password").await;
     ui.click("button[type=submit]").await;
     ui.find("[data-conversation=\"C2Cbob\"]").await;
+
+    // 7. The server's administrator kicks her out: the app says so on the
+    //    sign-in form, in words rather than the SDK's reason code, and keeps
+    //    her user ID in it.
+    server
+        .admin()
+        .call("im_open_login_svc", "kick", &json!({"UserID": "alice"}))
+        .await
+        .unwrap();
+    ui.wait_js(
+        "the sign-in form after the kick",
+        "const why = document.querySelector('[role=alert]')?.textContent ?? ''; return document.querySelector('form.sign-in input[name=user]')?.value === 'alice' && why !== '' && !why.includes('REST_API_Kick')",
+        json!([]),
+    )
+    .await;
+    ui.screenshot("10-kicked-out").await;
     ui.close().await;
     eprintln!("screenshots: {}", shots.display());
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stringsFor, usableLocale } from './i18n';
+import { kickMessage, stringsFor, usableLocale } from './i18n';
 import { initials } from './types';
 
 describe('i18n', () => {
@@ -7,6 +7,14 @@ describe('i18n', () => {
     expect(stringsFor('zh-CN').send).toBe('发送');
     expect(stringsFor('en-US').send).toBe('Send');
     expect(stringsFor(undefined).send).toBe('Send');
+  });
+
+  it('says why the user was signed out, in words', () => {
+    const en = stringsFor('en');
+    expect(kickMessage('REST_API_Kick', en)).toBe('You were signed out by the server administrator');
+    expect(kickMessage('multipleDevice', stringsFor('zh-CN'))).toBe('账号已在其他设备登录，您已下线');
+    expect(kickMessage('userSigExpired', en)).toBe('Your sign-in has expired: please sign in again');
+    expect(kickMessage('somethingNew', en)).toBe('You were signed out (somethingNew)');
   });
 
   it('has every English string in Chinese', () => {

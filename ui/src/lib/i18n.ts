@@ -39,6 +39,11 @@ const en = {
   syncing: 'Syncing…',
   queued: 'Offline — messages will be sent when the connection is back',
   showMembers: 'Members',
+  kickedMultipleAccount: 'You were signed out: this account signed in elsewhere',
+  kickedMultipleDevice: 'You were signed out: this account signed in on another device',
+  kickedExpired: 'Your sign-in has expired: please sign in again',
+  kickedByAdmin: 'You were signed out by the server administrator',
+  kickedOther: 'You were signed out ({reason})',
 };
 
 export type Strings = typeof en;
@@ -82,6 +87,11 @@ const zh: Strings = {
   syncing: '同步中…',
   queued: '离线中，消息将在恢复连接后发送',
   showMembers: '成员',
+  kickedMultipleAccount: '账号已在别处登录，您已下线',
+  kickedMultipleDevice: '账号已在其他设备登录，您已下线',
+  kickedExpired: '登录已过期，请重新登录',
+  kickedByAdmin: '您已被服务器管理员强制下线',
+  kickedOther: '您已下线（{reason}）',
 };
 
 /**
@@ -106,3 +116,19 @@ export function stringsFor(locale: string | undefined): Strings {
 }
 
 export const t: Strings = stringsFor(typeof navigator === 'undefined' ? undefined : navigator.language);
+
+/** Why the user was signed out, from the SDK's `KICKED_OUT` reason. */
+export function kickMessage(reason: string, strings: Strings = t): string {
+  switch (reason) {
+    case 'multipleAccount':
+      return strings.kickedMultipleAccount;
+    case 'multipleDevice':
+      return strings.kickedMultipleDevice;
+    case 'userSigExpired':
+      return strings.kickedExpired;
+    case 'REST_API_Kick':
+      return strings.kickedByAdmin;
+    default:
+      return strings.kickedOther.replace('{reason}', reason);
+  }
+}
