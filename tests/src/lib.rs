@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use natter_sdk::{Chat, ChatOptions, Event};
+use natter_server::config::Limits;
 use natter_server::{Config, RunningServer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
@@ -26,6 +27,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(Limits::default()).await
+    }
+
+    /// A server with other limits than the defaults.
+    pub async fn start_with(limits: Limits) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = Config {
             listen: "127.0.0.1:0".parse().expect("addr"),
@@ -33,6 +39,7 @@ impl TestServer {
             sdkappid: SDKAPPID,
             secret_key: SECRET.into(),
             admin: ADMIN.into(),
+            limits,
         };
         let server = natter_server::start(config).await.expect("server starts");
         TestServer { server, dir }

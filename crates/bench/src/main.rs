@@ -73,6 +73,7 @@ async fn start_server(dir: &tempfile::TempDir) -> natter_server::RunningServer {
         sdkappid: APP,
         secret_key: KEY.into(),
         admin: "administrator".into(),
+        limits: Default::default(),
     };
     natter_server::start(config).await.expect("server starts")
 }

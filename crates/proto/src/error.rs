@@ -58,6 +58,7 @@ pub mod codes {
     pub const REST_BAD_JSON: u32 = 60003;
     pub const REST_BAD_IDENTIFIER: u32 = 60004;
     pub const REST_BAD_SDKAPPID: u32 = 60006;
+    pub const REST_FREQUENCY_LIMIT: u32 = 60007;
     pub const REST_NOT_ADMIN: u32 = 60010;
     pub const REST_MISSING_SDKAPPID: u32 = 60012;
 
@@ -68,7 +69,9 @@ pub mod codes {
     pub const USERSIG_IDENTIFIER_MISMATCH: u32 = 70013;
     pub const USERSIG_SDKAPPID_MISMATCH: u32 = 70014;
     pub const TOO_MANY_FAILED_ATTEMPTS: u32 = 70050;
+    pub const USERSIG_REVOKED: u32 = 70052;
     pub const ACCOUNT_NOT_FOUND: u32 = 70107;
+    pub const SERVER_BUSY: u32 = 70169;
     pub const ACCOUNT_INVALID_PARAMETER: u32 = 70402;
     pub const ACCOUNT_ADMIN_REQUIRED: u32 = 70403;
 

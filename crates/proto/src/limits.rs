@@ -22,3 +22,18 @@ pub const MAX_MSG_LIFETIME: u64 = 604_800;
 pub const MAX_INITIAL_MEMBERS: usize = 500;
 /// Maximum group name length in bytes.
 pub const MAX_GROUP_NAME_BYTES: usize = 30;
+/// Maximum group introduction length in bytes.
+pub const MAX_GROUP_INTRODUCTION_BYTES: usize = 240;
+/// Maximum group notification length in bytes.
+pub const MAX_GROUP_NOTIFICATION_BYTES: usize = 300;
+/// Maximum group avatar URL length in bytes.
+pub const MAX_GROUP_FACE_URL_BYTES: usize = 100;
+/// Maximum nickname length in bytes (Tencent's `Tag_Profile_IM_Nick`).
+pub const MAX_NICK_BYTES: usize = 500;
+/// Maximum avatar URL length in bytes (Tencent's `Tag_Profile_IM_Image`).
+pub const MAX_FACE_URL_BYTES: usize = 500;
+/// Maximum entries of `SendMsgControl` (it has four distinct flags).
+pub const MAX_SEND_MSG_CONTROL: usize = 4;
+/// Largest value of the 32-bit unsigned fields of the protocol (`MsgRandom`,
+/// `MsgSeq`, group `Random`, `ClientSeq`, times in seconds).
+pub const MAX_U32_FIELD: u64 = u32::MAX as u64;

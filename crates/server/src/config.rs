@@ -29,6 +29,8 @@ pub struct FileConfig {
     pub sdkappid: Option<u64>,
     pub secret_key: Option<String>,
     pub admin: Option<String>,
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 /// Resolved settings.
@@ -39,6 +41,53 @@ pub struct Config {
     pub sdkappid: u64,
     pub secret_key: String,
     pub admin: String,
+    pub limits: Limits,
+}
+
+/// What one client, account or address may use: the `[limits]` table of
+/// the TOML file. Every field has a default fit for an internet-facing
+/// server (`docs/security.md` explains each); a missing field keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// WebSocket sessions one account may have at once. Logging in once
+    /// more ends the oldest session (the Web SDK hears a multi-device kick).
+    pub sessions_per_user: usize,
+    /// Bytes of replies and pushes queued for one connection. A push that
+    /// does not fit closes the session (it resyncs on reconnect); a reply
+    /// that does not fit waits, and the connection reads no more requests
+    /// meanwhile.
+    pub outbound_queue_bytes: usize,
+    /// Seconds a socket may stay open without logging in.
+    pub login_timeout_secs: u64,
+    /// Seconds a logged-in socket may stay silent (the Web SDK sends a
+    /// heartbeat after 10 s without traffic).
+    pub idle_timeout_secs: u64,
+    /// Seconds in which a C2C resend with the same sender, receiver and
+    /// `MsgRandom` (and no `MsgSeq`) is answered with the first message.
+    pub c2c_dedupe_window_secs: u64,
+    /// Password accounts one source address may create per hour.
+    pub registrations_per_address_per_hour: u32,
+    /// Password hashes computed at once (Argon2id takes 19 MiB each).
+    pub password_hashes_at_once: usize,
+    /// Password checks that may wait for a hashing slot before new ones
+    /// are refused (70169) rather than queued.
+    pub password_hash_queue: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            sessions_per_user: 10,
+            outbound_queue_bytes: 8 * 1024 * 1024,
+            login_timeout_secs: 30,
+            idle_timeout_secs: 120,
+            c2c_dedupe_window_secs: 300,
+            registrations_per_address_per_hour: 20,
+            password_hashes_at_once: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            password_hash_queue: 64,
+        }
+    }
 }
 
 impl Config {
@@ -95,10 +144,7 @@ impl Config {
                 value: admin,
             });
         }
-        fs::create_dir_all(&data_dir).map_err(|source| ServerError::DataDir {
-            path: data_dir.clone(),
-            source,
-        })?;
+        create_private_dir(&data_dir)?;
         let secret_key = match env("NATTER_SECRET_KEY").or(file.secret_key) {
             Some(k) => k,
             None => load_or_create_secret(&data_dir)?,
@@ -109,8 +155,26 @@ impl Config {
             sdkappid,
             secret_key,
             admin,
+            limits: file.limits,
         })
     }
+}
+
+/// Creates `dir` (and its parents) and makes it private to this user: the
+/// database in it holds messages and password hashes. An existing folder is
+/// tightened too, so data dirs made by older versions (0755) are fixed.
+pub fn create_private_dir(dir: &Path) -> Result<(), ServerError> {
+    let failed = |source| ServerError::DataDir {
+        path: dir.to_owned(),
+        source,
+    };
+    fs::create_dir_all(dir).map_err(failed)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(failed)?;
+    }
+    Ok(())
 }
 
 /// `<user data dir>/natter/server`, or `./natter-data` when the OS has none.

@@ -42,6 +42,12 @@ pub enum ServerError {
     BadPassword,
     #[error("too many failed sign-in attempts; try again in a minute")]
     TooManyAttempts,
+    #[error("too many accounts created from this address; try again later")]
+    TooManySignups,
+    #[error("the server is busy checking passwords; try again shortly")]
+    Busy,
+    #[error("the credentials of {0} were revoked (kicked or deleted); log in with a new UserSig")]
+    Revoked(String),
     #[error("account {0} already exists")]
     AccountExists(String),
     #[error("SDKAppID {0} is not served here")]
@@ -115,6 +121,9 @@ impl ServerError {
             ServerError::SessionExpired => codes::USERSIG_EXPIRED,
             ServerError::BadPassword => codes::USERSIG_INVALID,
             ServerError::TooManyAttempts => codes::TOO_MANY_FAILED_ATTEMPTS,
+            ServerError::TooManySignups => codes::REST_FREQUENCY_LIMIT,
+            ServerError::Busy => codes::SERVER_BUSY,
+            ServerError::Revoked(_) => codes::USERSIG_REVOKED,
             ServerError::AccountExists(_) => codes::ACCOUNT_INVALID_PARAMETER,
             ServerError::WrongSdkAppId(_) => codes::REST_BAD_SDKAPPID,
             // Internal failures; configuration and start-up errors never reach a client.

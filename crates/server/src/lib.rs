@@ -10,6 +10,7 @@ pub mod bus;
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod passwords;
 pub mod sessions;
 pub mod state;
 pub mod store;
@@ -58,10 +59,11 @@ impl RunningServer {
 
 /// Opens the store in `config.data_dir`, binds `config.listen` and serves in the background.
 pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
+    config::create_private_dir(&config.data_dir)?;
     let store = Arc::new(SqliteStore::open(&config.data_dir.join(DATABASE_FILE))?);
     // The app administrator is an account like any other (it may send as itself).
     store::Store::ensure_user(store.as_ref(), &config.admin).await?;
-    let sessions = Arc::new(Sessions::new());
+    let sessions = Arc::new(Sessions::new(config.limits.sessions_per_user));
     let bus = Arc::new(LocalBus::new(sessions.clone()));
     let listener = TcpListener::bind(config.listen)
         .await
@@ -74,7 +76,13 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         source,
     })?;
     let state = Arc::new(AppState::new(config, store, sessions, bus));
-    let app = transport::router(state.clone());
+    let app = transport::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let warm = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warm.passwords.prepare().await {
+            tracing::warn!(error = %e, "could not prepare password checks");
+        }
+    });
     let mut stop = state.shutdown_signal();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)

@@ -1,6 +1,7 @@
 //! Shared state built once at start-up and handed to every transport.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -9,10 +10,11 @@ use natter_proto::wire::Frame;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::auth::{Auth, LoginThrottle};
+use crate::auth::{unix_now, Auth};
 use crate::bus::{Bus, Delivery};
 use crate::config::Config;
 use crate::error::{Result, ServerError};
+use crate::passwords::Passwords;
 use crate::sessions::{ConnId, Outbound, Sessions};
 use crate::store::{Store, UserRecord};
 
@@ -25,6 +27,8 @@ pub struct Caller {
     pub is_admin: bool,
     /// The WebSocket connection the call came on, if any.
     pub conn: Option<ConnId>,
+    /// The address the call came from (for per-address limits), if known.
+    pub source: Option<IpAddr>,
 }
 
 impl Caller {
@@ -33,6 +37,7 @@ impl Caller {
             user: user.to_owned(),
             is_admin: true,
             conn: None,
+            source: None,
         }
     }
     pub fn user(user: &str, conn: Option<ConnId>) -> Self {
@@ -40,6 +45,16 @@ impl Caller {
             user: user.to_owned(),
             is_admin: false,
             conn,
+            source: None,
+        }
+    }
+    /// Someone not logged in (the public `natter_account` service), calling from `source`.
+    pub fn anonymous(source: Option<IpAddr>) -> Self {
+        Caller {
+            user: String::new(),
+            is_admin: false,
+            conn: None,
+            source,
         }
     }
     /// Fails with 60010 unless the caller is the administrator.
@@ -52,14 +67,10 @@ impl Caller {
     }
 }
 
-/// Wrong passwords allowed per account within [`LOGIN_FAILURE_WINDOW`].
-pub const MAX_LOGIN_FAILURES: u32 = 5;
-pub const LOGIN_FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
-
 pub struct AppState {
     pub config: Config,
     pub auth: Auth,
-    pub login_throttle: LoginThrottle,
+    pub passwords: Passwords,
     pub store: Arc<dyn Store>,
     pub sessions: Arc<Sessions>,
     pub bus: Arc<dyn Bus>,
@@ -67,6 +78,9 @@ pub struct AppState {
     members_cache: RwLock<HashMap<String, Arc<[String]>>>,
     /// Accounts seen recently, so a send needs no read for sender and receiver.
     users_cache: RwLock<HashMap<String, UserRecord>>,
+    /// Each account's latest credential revocation, as in the store
+    /// (0: none), filled on first use. Updated before sessions are closed.
+    revocations: RwLock<HashMap<String, u64>>,
     next_inst_id: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
@@ -79,15 +93,17 @@ impl AppState {
         bus: Arc<dyn Bus>,
     ) -> Self {
         let auth = Auth::new(config.sdkappid, config.secret_key.clone());
+        let passwords = Passwords::new(&config.limits);
         AppState {
             config,
             auth,
-            login_throttle: LoginThrottle::new(MAX_LOGIN_FAILURES, LOGIN_FAILURE_WINDOW),
+            passwords,
             store,
             sessions,
             bus,
             members_cache: RwLock::new(HashMap::new()),
             users_cache: RwLock::new(HashMap::new()),
+            revocations: RwLock::new(HashMap::new()),
             next_inst_id: AtomicU64::new(1),
             shutdown: watch::Sender::new(false),
         }
@@ -162,6 +178,50 @@ impl AppState {
         for id in ids {
             cache.remove(id);
         }
+    }
+
+    /// Fails with 70052 if credentials of `user` issued at `issued_at` were
+    /// revoked since (a kick, or the account's deletion).
+    pub async fn check_not_revoked(&self, user: &str, issued_at: u64) -> Result<()> {
+        let cached = self
+            .revocations
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(user)
+            .copied();
+        let revoked_at = match cached {
+            Some(at) => at,
+            None => {
+                let at = self.store.revoked_at(user).await?;
+                self.remember_revocation(user, at);
+                at
+            }
+        };
+        if revoked_at > 0 && issued_at <= revoked_at {
+            return Err(ServerError::Revoked(user.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Refuses every credential of `users` issued until now, durably, and
+    /// then closes their sessions with `close_code`. A login that races with
+    /// it either sees the revocation or is registered before the close is
+    /// delivered (see `wslogin`), so no session survives it.
+    pub async fn revoke_and_close(&self, users: &[String], close_code: u16) -> Result<()> {
+        let now = unix_now();
+        for user in users {
+            self.store.revoke_credentials(user, now).await?;
+            self.remember_revocation(user, now);
+        }
+        self.close_sessions(Arc::from(users.to_vec()), close_code);
+        Ok(())
+    }
+
+    /// Records a revocation already in the store (deletion writes it with the account).
+    pub fn remember_revocation(&self, user: &str, revoked_at: u64) {
+        let mut map = self.revocations.write().unwrap_or_else(|p| p.into_inner());
+        let entry = map.entry(user.to_owned()).or_insert(0);
+        *entry = (*entry).max(revoked_at);
     }
 
     /// Forgets a cached member list after membership changed.

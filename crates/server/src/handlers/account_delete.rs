@@ -1,5 +1,8 @@
 //! `im_open_login_svc.account_delete`: delete accounts (admin). Their
-//! sessions are closed; messages already delivered stay with their peers.
+//! sessions are closed and every credential issued to them stops working
+//! (70052), also once the ID is taken again. Messages already delivered stay
+//! with their peers; a later account with the same ID starts with no
+//! conversations and none of the old one's C2C history.
 
 use std::sync::Arc;
 
@@ -8,8 +11,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::common::{parse, UserItem};
+use crate::auth::unix_now;
 use crate::error::Result;
 use crate::state::{AppState, Caller};
+use crate::transport::ws::CLOSE_LOGGED_OUT;
 
 #[derive(Debug, Deserialize)]
 struct Request {
@@ -35,12 +40,16 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
         }
         all
     };
-    state.store.delete_accounts(&ids).await?;
+    let now = unix_now();
+    state.store.delete_accounts(&ids, now).await?;
+    for id in &ids {
+        state.remember_revocation(id, now);
+    }
     state.users_changed(&ids);
     for g in groups {
         state.members_changed(&g);
     }
-    state.close_sessions(Arc::from(ids.clone()), 4000);
+    state.close_sessions(Arc::from(ids.clone()), CLOSE_LOGGED_OUT);
     let results: Vec<Value> = ids
         .iter()
         .map(|id| json!({"UserID": id, "ResultCode": 0, "ResultInfo": ""}))

@@ -4,6 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use natter_proto::limits::{MAX_SEND_MSG_CONTROL, MAX_U32_FIELD};
 use natter_proto::wire::{EVENT_C2C, EVENT_GROUP};
 use natter_proto::MsgItem;
 
@@ -95,11 +96,55 @@ pub fn string_list(body: &Value, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Reads a string-or-number field as u64 (Tencent clients send both).
-pub fn u64_field(v: &Value, name: &str) -> Option<u64> {
-    match v.get(name)? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
+/// Reads an optional string-or-number field (Tencent clients send both)
+/// that must fit the protocol's 32-bit unsigned range; anything else there
+/// fails with `code`.
+pub fn u32_field(v: &Value, name: &str, code: u32) -> Result<Option<u64>> {
+    let value = match v.get(name) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        Some(_) => None,
+    };
+    match value {
+        Some(n) if n <= MAX_U32_FIELD => Ok(Some(n)),
+        _ => Err(ServerError::bad_request(
+            code,
+            format!("{name} must be an integer from 0 to {MAX_U32_FIELD}"),
+        )),
     }
+}
+
+/// Fails with `code` unless the number `name` fits the protocol's 32-bit unsigned range.
+pub fn check_u32(name: &str, value: Option<u64>, code: u32) -> Result<()> {
+    match value {
+        Some(n) if n > MAX_U32_FIELD => Err(ServerError::bad_request(
+            code,
+            format!("{name} must be an integer from 0 to {MAX_U32_FIELD}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Fails with `code` unless `SendMsgControl` has at most four entries, each one Tencent defines.
+pub fn check_send_msg_control(control: &[String], code: u32) -> Result<()> {
+    const KNOWN: [&str; 4] = [
+        "NoUnread",
+        "NoLastMsg",
+        "WithMuteNotifications",
+        "NoMsgCheck",
+    ];
+    if control.len() > MAX_SEND_MSG_CONTROL {
+        return Err(ServerError::bad_request(
+            code,
+            format!("SendMsgControl has more than {MAX_SEND_MSG_CONTROL} entries"),
+        ));
+    }
+    if let Some(unknown) = control.iter().find(|c| !KNOWN.contains(&c.as_str())) {
+        return Err(ServerError::bad_request(
+            code,
+            format!("SendMsgControl has an unknown entry {unknown:?}"),
+        ));
+    }
+    Ok(())
 }

@@ -3,7 +3,10 @@
 //! names the owner in `Owner_Account` (or owns none). Without `GroupId` the
 //! server generates one starting with `@TGS#`.
 
-use natter_proto::limits::{MAX_GROUP_NAME_BYTES, MAX_INITIAL_MEMBERS};
+use natter_proto::limits::{
+    MAX_GROUP_FACE_URL_BYTES, MAX_GROUP_INTRODUCTION_BYTES, MAX_GROUP_NAME_BYTES,
+    MAX_GROUP_NOTIFICATION_BYTES, MAX_INITIAL_MEMBERS,
+};
 use natter_proto::{codes, types, GroupId, UserId};
 use rand::distr::Alphanumeric;
 use rand::Rng;
@@ -60,6 +63,23 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
     }
     if req.name.is_empty() || req.name.len() > MAX_GROUP_NAME_BYTES {
         return Err(bad("Name must be 1..=30 bytes"));
+    }
+    for (field, value, limit) in [
+        (
+            "Introduction",
+            &req.introduction,
+            MAX_GROUP_INTRODUCTION_BYTES,
+        ),
+        (
+            "Notification",
+            &req.notification,
+            MAX_GROUP_NOTIFICATION_BYTES,
+        ),
+        ("FaceUrl", &req.face_url, MAX_GROUP_FACE_URL_BYTES),
+    ] {
+        if value.len() > limit {
+            return Err(bad(&format!("{field} is longer than {limit} bytes")));
+        }
     }
     if req.member_list.len() > MAX_INITIAL_MEMBERS {
         return Err(ServerError::bad_request(

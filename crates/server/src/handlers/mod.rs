@@ -115,7 +115,7 @@ pub async fn dispatch(
             portrait_get_all::handle(state, caller, body).await?
         }
 
-        "natter_account.register" => password::register(state, body).await?,
+        "natter_account.register" => password::register(state, caller, body).await?,
         "natter_account.login" => password::login(state, body).await?,
 
         other => match sdk_bookkeeping::reply(other, &body) {

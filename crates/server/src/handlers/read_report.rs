@@ -16,7 +16,7 @@ use natter_proto::codes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::{load_group, now, parse, require_member, u64_field};
+use super::common::{load_group, now, parse, require_member, u32_field};
 use crate::error::{Result, ServerError};
 use crate::state::{AppState, Caller};
 
@@ -33,7 +33,7 @@ struct AdminRequest {
 
 pub async fn admin_set_msg_read(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
     caller.require_admin()?;
-    let time = u64_field(&body, "MsgReadTime").unwrap_or_else(now);
+    let time = u32_field(&body, "MsgReadTime", codes::REQUEST_INVALID)?.unwrap_or_else(now);
     let req: AdminRequest = parse(body, codes::REQUEST_INVALID)?;
     mark_c2c_read(state, None, &req.report_account, &req.peer_account, time).await?;
     Ok(json!({}))
@@ -47,7 +47,7 @@ pub async fn set_c2c_msg_read(state: &AppState, caller: &Caller, body: Value) ->
             ServerError::bad_request(codes::REQUEST_INVALID, "Peer_Account is required")
         })?
         .to_owned();
-    let time = u64_field(&body, "MsgReadTime").unwrap_or_else(now);
+    let time = u32_field(&body, "MsgReadTime", codes::REQUEST_INVALID)?.unwrap_or_else(now);
     mark_c2c_read(state, caller.conn, &caller.user, &peer, time).await?;
     Ok(json!({}))
 }
@@ -83,7 +83,9 @@ pub async fn group_msg_read_report(
         .to_owned();
     let group = load_group(state, &group_id).await?;
     require_member(state, caller, &group_id).await?;
-    let seq = u64_field(&body, "MsgReadedSeq").unwrap_or(group.last_seq);
+    // Nothing past the newest message can have been read.
+    let seq = u32_field(&body, "MsgReadedSeq", codes::GROUP_INVALID_PARAMETER)?
+        .map_or(group.last_seq, |seq| seq.min(group.last_seq));
     state
         .store
         .set_group_read(&caller.user, &group_id, seq)

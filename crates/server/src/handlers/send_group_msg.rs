@@ -3,16 +3,20 @@
 //! The group sequence is assigned inside the durable write, so it is gap-free
 //! from 1. The push goes to every member's sessions except the sending
 //! socket (which learns `MsgSeq`/`MsgTime` from the reply). A resend with the
-//! same sender, `Random` and `ClientSeq` returns the first result.
+//! same sender, `Random` and `ClientSeq` returns the first result. The
+//! sender's nickname and avatar come from the sender's profile, never from
+//! the request.
 
 use natter_proto::element::validate_at_list;
 use natter_proto::message::{GroupAtInfo, GroupInfoOfItem};
-use natter_proto::{codes, types, GroupId, MsgItem};
+use natter_proto::{codes, types, GroupId, MsgItem, UserId};
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::{group_push, load_group, now, parse, require_member};
+use super::common::{
+    check_send_msg_control, check_u32, group_push, load_group, now, parse, require_member,
+};
 use super::sendmsg::parse_body;
 use crate::error::{Result, ServerError};
 use crate::state::{AppState, Caller};
@@ -46,10 +50,6 @@ struct Request {
     need_read_receipt: u32,
     #[serde(rename = "SupportMessageExtension", default)]
     support_message_extension: u32,
-    #[serde(rename = "From_AccountNick", default)]
-    from_account_nick: Option<String>,
-    #[serde(rename = "From_AccountHeadurl", default)]
-    from_account_headurl: Option<String>,
 }
 
 pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
@@ -70,9 +70,31 @@ async fn send(state: &AppState, caller: &Caller, req: Request) -> Result<Sent> {
         }
         _ => caller.user.clone(),
     };
+    check_u32("Random", req.random, codes::GROUP_INVALID_PARAMETER)?;
+    check_u32(
+        "ClientSeq",
+        Some(req.client_seq),
+        codes::GROUP_INVALID_PARAMETER,
+    )?;
+    check_u32(
+        "MsgClientTime",
+        req.msg_client_time,
+        codes::GROUP_INVALID_PARAMETER,
+    )?;
+    check_send_msg_control(&req.send_msg_control, codes::GROUP_INVALID_PARAMETER)?;
     let msg_body = parse_body(&req.msg_body, &req.cloud_custom_data)?;
     let at_list: Vec<String> = req.group_at_info.iter().map(GroupAtInfo::to_user).collect();
     validate_at_list(&at_list)?;
+    if let Some(bad) = req
+        .group_at_info
+        .iter()
+        .find(|a| a.at_all_flag == 0 && UserId::new(a.account.as_str()).is_err())
+    {
+        return Err(ServerError::bad_request(
+            codes::GROUP_INVALID_PARAMETER,
+            format!("GroupAt_Account {:?} is not a user ID", bad.account),
+        ));
+    }
     if req.online_only_flag != 0 && !req.send_msg_control.is_empty() {
         return Err(ServerError::bad_request(
             codes::GROUP_INVALID_PARAMETER,
@@ -105,14 +127,7 @@ async fn send(state: &AppState, caller: &Caller, req: Request) -> Result<Sent> {
         .await?
         .pop()
         .ok_or_else(|| ServerError::UnknownAccount(from.clone()))?;
-    let nick = req
-        .from_account_nick
-        .filter(|n| !n.is_empty())
-        .unwrap_or(sender.nick);
-    let headurl = req
-        .from_account_headurl
-        .filter(|n| !n.is_empty())
-        .unwrap_or(sender.face_url);
+    let (nick, headurl) = (sender.nick, sender.face_url);
     let time = now();
     let priority = match req.msg_priority.as_deref() {
         Some(

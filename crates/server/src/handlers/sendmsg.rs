@@ -1,9 +1,15 @@
 //! `openim.sendmsg`: one C2C message.
 //!
 //! Order of work: validate → store durably (idempotent on sender, receiver,
-//! `MsgRandom` and `MsgSeq`) → reply → push to the receiver's sessions and
-//! the sender's other sessions. A resend of a stored message returns the
+//! `MsgRandom` and `MsgSeq`; without a `MsgSeq`, on sender, receiver and
+//! `MsgRandom` within `c2c_dedupe_window_secs`, which is what a REST client
+//! retrying after a timeout sends) → reply → push to the receiver's sessions
+//! and the sender's other sessions. A resend of a stored message returns the
 //! first result and pushes nothing.
+//!
+//! The sender's nickname and avatar come from the sender's profile; what a
+//! client puts in `From_AccountNick` / `From_AccountHeadurl` is ignored, so
+//! nobody can appear under another's name.
 
 use std::sync::Arc;
 
@@ -14,10 +20,10 @@ use rand::Rng;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::{c2c_push, now, parse};
+use super::common::{c2c_push, check_send_msg_control, check_u32, now, parse};
 use crate::error::{Result, ServerError};
 use crate::state::{AppState, Caller};
-use crate::store::Sent;
+use crate::store::{C2cDedupe, Sent};
 
 /// Request fields (Tencent REST names; the Web SDK sends the same over WebSocket).
 #[derive(Debug, Deserialize)]
@@ -46,10 +52,6 @@ pub struct SendMsgRequest {
     pub support_message_extension: u32,
     #[serde(rename = "SyncOtherMachine", default)]
     pub sync_other_machine: Option<u32>,
-    #[serde(rename = "From_AccountNick", default)]
-    pub from_account_nick: Option<String>,
-    #[serde(rename = "From_AccountHeadurl", default)]
-    pub from_account_headurl: Option<String>,
 }
 
 pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
@@ -115,6 +117,14 @@ pub async fn send_c2c(
     UserId::new(to).map_err(|_| {
         ServerError::bad_request(not_registered, format!("invalid To_Account {to:?}"))
     })?;
+    check_u32("MsgRandom", req.msg_random, codes::MSG_RANDOM_INVALID)?;
+    check_u32("MsgSeq", req.msg_seq, codes::JSON_PARSE_FAILED)?;
+    check_u32(
+        "MsgClientTime",
+        req.msg_client_time,
+        codes::JSON_PARSE_FAILED,
+    )?;
+    check_send_msg_control(&req.send_msg_control, codes::JSON_PARSE_FAILED)?;
     let msg_body = parse_body(&req.msg_body, &req.cloud_custom_data)?;
     if matches!(req.msg_life_time, Some(t) if t > natter_proto::limits::MAX_MSG_LIFETIME) {
         return Err(ServerError::bad_request(
@@ -161,16 +171,8 @@ pub async fn send_c2c(
         msg_key: String::new(),
         client_seq: 0,
         msg_priority: String::new(),
-        from_account_nick: req
-            .from_account_nick
-            .clone()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| sender.nick.clone()),
-        from_account_headurl: req
-            .from_account_headurl
-            .clone()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| sender.face_url.clone()),
+        from_account_nick: sender.nick.clone(),
+        from_account_headurl: sender.face_url.clone(),
         cloud_custom_data: req.cloud_custom_data.clone(),
         msg_body,
         group_at_info: Vec::new(),
@@ -191,7 +193,13 @@ pub async fn send_c2c(
             duplicate: false,
         }
     } else {
-        state.store.store_c2c(item).await?
+        let dedupe = match req.msg_seq {
+            Some(_) => C2cDedupe::Exact,
+            None => C2cDedupe::RandomSince(
+                time.saturating_sub(state.config.limits.c2c_dedupe_window_secs),
+            ),
+        };
+        state.store.store_c2c(item, dedupe).await?
     };
     if !sent.duplicate {
         let body = c2c_push(&[&sent.item]);

@@ -7,7 +7,14 @@
 //!   synced), so a reply sent after it survives a crash;
 //! * `store_c2c` / `store_group` are idempotent: the same sender, `MsgRandom`
 //!   and client sequence again returns the first stored message with
-//!   `duplicate = true` and stores nothing;
+//!   `duplicate = true` and stores nothing; `store_c2c` with a
+//!   [`C2cDedupe::RandomSince`] also treats any message of the same sender,
+//!   receiver and `MsgRandom` stored since then as the first one;
+//! * an account ID that is deleted and created again is a new account: the
+//!   new owner sees none of the old account's C2C messages or conversations
+//!   (its peers keep theirs);
+//! * revocations outlive the account they name, so credentials issued
+//!   before an account was deleted stay refused for the ID's next owner;
 //! * group sequences start at 1 per group and have no gaps for stored messages.
 
 pub mod sqlite;
@@ -69,6 +76,16 @@ pub struct Sent {
     pub item: MsgItem,
     /// True when this was a resend of an already stored message.
     pub duplicate: bool,
+}
+
+/// Which stored C2C message makes a new one a resend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum C2cDedupe {
+    /// Same sender, receiver, `MsgRandom` and `MsgSeq` (the client chose the sequence).
+    Exact,
+    /// Same sender, receiver and `MsgRandom`, stored at or after this time
+    /// (unix seconds): a REST client that retries without a `MsgSeq`.
+    RandomSince(u64),
 }
 
 /// Position in a user's stream of messages, carried in the `openim.getmsg` cookie.
@@ -141,13 +158,26 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<UserRecord>;
     /// The accounts among `users` that exist.
     async fn get_users(&self, users: &[String]) -> StoreResult<Vec<UserRecord>>;
-    async fn delete_accounts(&self, users: &[String]) -> StoreResult<()>;
-    /// Sets an account's password hash; with `create_only` fails (returns false) if one exists.
-    async fn set_password(&self, user: &str, hash: &str, create_only: bool) -> StoreResult<bool>;
+    /// Deletes accounts with their memberships and conversation lists, and
+    /// revokes every credential issued to them until `revoked_at`.
+    async fn delete_accounts(&self, users: &[String], revoked_at: u64) -> StoreResult<()>;
+    /// Creates a password account; false (and nothing changed) if an account
+    /// of any kind already has this ID.
+    async fn create_password_account(
+        &self,
+        user: &str,
+        hash: &str,
+        nick: &str,
+    ) -> StoreResult<bool>;
     async fn password_hash(&self, user: &str) -> StoreResult<Option<String>>;
+    /// Refuses, from now on, credentials of `user` issued at or before
+    /// `revoked_at` (unix seconds). Later calls only move it forward.
+    async fn revoke_credentials(&self, user: &str, revoked_at: u64) -> StoreResult<()>;
+    /// The latest revocation of `user`'s credentials (0: none).
+    async fn revoked_at(&self, user: &str) -> StoreResult<u64>;
 
-    /// Stores a C2C message (idempotent) and updates both conversations.
-    async fn store_c2c(&self, item: MsgItem) -> StoreResult<Sent>;
+    /// Stores a C2C message (idempotent, see [`C2cDedupe`]) and updates both conversations.
+    async fn store_c2c(&self, item: MsgItem, dedupe: C2cDedupe) -> StoreResult<Sent>;
     /// History between `owner` and `peer`, newest page first; `before` is a
     /// `MsgKey` cursor from an earlier page.
     async fn c2c_history(

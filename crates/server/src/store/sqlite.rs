@@ -37,8 +37,15 @@ CREATE TABLE IF NOT EXISTS users (
     nick TEXT NOT NULL DEFAULT '',
     face_url TEXT NOT NULL DEFAULT '',
     password_hash TEXT,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    -- C2C messages with an id at or below this belong to an earlier
+    -- account of the same ID (deleted) and are not this one's.
+    c2c_floor INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS revocations (
+    user_id TEXT PRIMARY KEY,
+    revoked_at INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS c2c_msgs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     from_account TEXT NOT NULL,
@@ -129,11 +136,13 @@ fn pair_key(a: &str, b: &str) -> String {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and starts the writer thread.
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        make_private(path)?;
         let writer = Connection::open(path)?;
         writer.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
         )?;
         writer.execute_batch(SCHEMA)?;
+        migrate(&writer)?;
 
         let manager = SqliteConnectionManager::file(path)
             .with_flags(
@@ -188,6 +197,34 @@ impl SqliteStore {
     }
 }
 
+/// Creates the database file readable by this user only, or tightens an
+/// existing one (and its WAL and shared-memory files) to 0600. SQLite gives
+/// the `-wal` and `-shm` files it creates the mode of the database file.
+fn make_private(path: &Path) -> StoreResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let failed = |e: std::io::Error| ServerError::Db(format!("{}: {e}", path.display()));
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(failed)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            match std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(failed(e)),
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 fn in_savepoint<R>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> StoreResult<R>,
@@ -239,6 +276,54 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>) {
     tracing::debug!("sqlite writer stopped");
 }
 
+/// Brings a database made by an older version up to [`SCHEMA`].
+fn migrate(conn: &Connection) -> StoreResult<()> {
+    let has_floor: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('users') WHERE name = 'c2c_floor'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_floor {
+        conn.execute_batch("ALTER TABLE users ADD COLUMN c2c_floor INTEGER NOT NULL DEFAULT 0")?;
+    }
+    Ok(())
+}
+
+/// Inserts an account row if the ID is free; true if it was.
+///
+/// The new account's C2C floor hides the messages of any earlier account
+/// with this ID (the indexes on sender and receiver make it two lookups).
+fn insert_user(conn: &Connection, user: &str, nick: &str, face_url: &str) -> StoreResult<bool> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO users (user_id, nick, face_url, created_at, c2c_floor)
+             VALUES (?1, ?2, ?3, ?4, MAX(
+                 COALESCE((SELECT MAX(id) FROM c2c_msgs WHERE from_account = ?1), 0),
+                 COALESCE((SELECT MAX(id) FROM c2c_msgs WHERE to_account = ?1), 0)))
+             ON CONFLICT(user_id) DO NOTHING",
+        )?
+        .execute(params![user, nick, face_url, now()])?;
+    Ok(inserted == 1)
+}
+
+/// The C2C floor of `user` (0 if the account does not exist).
+fn c2c_floor(conn: &Connection, user: &str) -> StoreResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT c2c_floor FROM users WHERE user_id = ?1")?
+        .query_row([user], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+fn revoke_in(conn: &Connection, user: &str, revoked_at: u64) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO revocations (user_id, revoked_at) VALUES (?1, ?2)
+         ON CONFLICT(user_id) DO UPDATE SET revoked_at = MAX(revoked_at, excluded.revoked_at)",
+        params![user, revoked_at],
+    )?;
+    Ok(())
+}
+
 fn parse_item(text: String) -> StoreResult<MsgItem> {
     Ok(serde_json::from_str(&text)?)
 }
@@ -286,10 +371,7 @@ fn member_from_row(row: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<M
 }
 
 fn ensure_user_in(conn: &Connection, user: &str) -> StoreResult<UserRecord> {
-    conn.execute(
-        "INSERT INTO users (user_id, nick, created_at) VALUES (?1, '', ?2) ON CONFLICT(user_id) DO NOTHING",
-        params![user, now()],
-    )?;
+    insert_user(conn, user, "", "")?;
     Ok(conn.query_row(
         &format!("SELECT {USER_COLS} FROM users WHERE user_id = ?1"),
         [user],
@@ -335,11 +417,12 @@ impl Store for SqliteStore {
     ) -> StoreResult<UserRecord> {
         let (u, n, f) = (user.to_owned(), nick.to_owned(), face_url.to_owned());
         self.write(move |c| {
-            c.execute(
-                "INSERT INTO users (user_id, nick, face_url, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(user_id) DO UPDATE SET nick = excluded.nick, face_url = excluded.face_url",
-                params![u, n, f, now()],
-            )?;
+            if !insert_user(c, &u, &n, &f)? {
+                c.execute(
+                    "UPDATE users SET nick = ?2, face_url = ?3 WHERE user_id = ?1",
+                    params![u, n, f],
+                )?;
+            }
             ensure_user_in(c, &u)
         })
         .await
@@ -361,28 +444,29 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn delete_accounts(&self, users: &[String]) -> StoreResult<()> {
+    async fn delete_accounts(&self, users: &[String], revoked_at: u64) -> StoreResult<()> {
         let users = users.to_vec();
         self.write(move |c| {
             for u in &users {
                 c.execute("DELETE FROM users WHERE user_id = ?1", [u])?;
                 c.execute("DELETE FROM group_members WHERE user_id = ?1", [u])?;
+                c.execute("DELETE FROM c2c_convs WHERE owner = ?1", [u])?;
+                revoke_in(c, u, revoked_at)?;
             }
             Ok(())
         })
         .await
     }
 
-    async fn set_password(&self, user: &str, hash: &str, create_only: bool) -> StoreResult<bool> {
-        let (u, h) = (user.to_owned(), hash.to_owned());
+    async fn create_password_account(
+        &self,
+        user: &str,
+        hash: &str,
+        nick: &str,
+    ) -> StoreResult<bool> {
+        let (u, h, n) = (user.to_owned(), hash.to_owned(), nick.to_owned());
         self.write(move |c| {
-            ensure_user_in(c, &u)?;
-            let existing: Option<String> = c.query_row(
-                "SELECT password_hash FROM users WHERE user_id = ?1",
-                [&u],
-                |r| r.get(0),
-            )?;
-            if create_only && existing.is_some() {
+            if !insert_user(c, &u, &n, "")? {
                 return Ok(false);
             }
             c.execute(
@@ -390,6 +474,24 @@ impl Store for SqliteStore {
                 params![u, h],
             )?;
             Ok(true)
+        })
+        .await
+    }
+
+    async fn revoke_credentials(&self, user: &str, revoked_at: u64) -> StoreResult<()> {
+        let u = user.to_owned();
+        self.write(move |c| revoke_in(c, &u, revoked_at)).await
+    }
+
+    async fn revoked_at(&self, user: &str) -> StoreResult<u64> {
+        let u = user.to_owned();
+        self.read(move |c| {
+            Ok(
+                c.prepare_cached("SELECT revoked_at FROM revocations WHERE user_id = ?1")?
+                    .query_row([u], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or(0),
+            )
         })
         .await
     }
@@ -408,16 +510,26 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn store_c2c(&self, mut item: MsgItem) -> StoreResult<Sent> {
+    async fn store_c2c(&self, mut item: MsgItem, dedupe: C2cDedupe) -> StoreResult<Sent> {
         self.write(move |c| {
             let from = item.from_account.clone();
             let to = item.to_account.clone().unwrap_or_default();
-            let existing: Option<String> = c
-                .prepare_cached(
-                    "SELECT item FROM c2c_msgs WHERE from_account = ?1 AND to_account = ?2 AND msg_random = ?3 AND msg_seq = ?4",
-                )?
-                .query_row(params![from, to, item.msg_random, item.msg_seq], |r| r.get(0))
-                .optional()?;
+            // Both lookups use the unique index (from, to, random, seq).
+            let existing: Option<String> = match dedupe {
+                C2cDedupe::Exact => c
+                    .prepare_cached(
+                        "SELECT item FROM c2c_msgs WHERE from_account = ?1 AND to_account = ?2 AND msg_random = ?3 AND msg_seq = ?4",
+                    )?
+                    .query_row(params![from, to, item.msg_random, item.msg_seq], |r| r.get(0))
+                    .optional()?,
+                C2cDedupe::RandomSince(since) => c
+                    .prepare_cached(
+                        "SELECT item FROM c2c_msgs WHERE from_account = ?1 AND to_account = ?2 AND msg_random = ?3 AND time >= ?4
+                         ORDER BY id LIMIT 1",
+                    )?
+                    .query_row(params![from, to, item.msg_random, since], |r| r.get(0))
+                    .optional()?,
+            };
             if let Some(text) = existing {
                 return Ok(Sent { item: parse_item(text)?, duplicate: true });
             }
@@ -483,10 +595,11 @@ impl Store for SqliteStore {
                 }
             }
             let mut stmt = c.prepare_cached(
-                "SELECT item FROM c2c_msgs WHERE pair = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+                "SELECT item FROM c2c_msgs WHERE pair = ?1 AND id < ?2 AND id > ?3 ORDER BY id DESC LIMIT ?4",
             )?;
+            let floor = c2c_floor(c, &owner)?;
             let texts: Vec<String> = stmt
-                .query_map(params![pair, before_id, (limit + 1) as i64], |r| r.get(0))?
+                .query_map(params![pair, before_id, floor, (limit + 1) as i64], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             let complete = texts.len() <= limit;
             let mut items = texts.into_iter().take(limit).map(parse_item).collect::<StoreResult<Vec<_>>>()?;
@@ -779,13 +892,14 @@ impl Store for SqliteStore {
     async fn sync(&self, user: &str, cursor: SyncCursor, limit: usize) -> StoreResult<SyncBatch> {
         let u = user.to_owned();
         self.read(move |c| {
+            let after = cursor.c2c.max(c2c_floor(c, &u)?);
             let mut c2c = c.prepare_cached(
                 "SELECT id, item FROM c2c_msgs WHERE id > ?1 AND to_account = ?2
                  UNION SELECT id, item FROM c2c_msgs WHERE id > ?1 AND from_account = ?2
                  ORDER BY id LIMIT ?3",
             )?;
             let c2c_rows: Vec<(i64, String)> =
-                c2c.query_map(params![cursor.c2c, u, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+                c2c.query_map(params![after, u, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
             let mut group = c.prepare_cached(
                 "SELECT g.id, g.item FROM group_members m JOIN group_msgs g ON g.group_id = m.group_id
                  WHERE m.user_id = ?2 AND g.id > ?1 ORDER BY g.id LIMIT ?3",

@@ -1,16 +1,20 @@
 //! HTTP REST: `POST /v4/<service>/<command>?sdkappid=&identifier=&usersig=&random=&contenttype=json`.
 //!
 //! Always HTTP 200 with `ActionStatus/ErrorCode/ErrorInfo`, malformed input
-//! included. The body is parsed as JSON whatever the Content-Type (Tencent's
-//! own clients differ). Only the app administrator may call, except the
-//! public `natter_account` service (password sign-up and sign-in).
+//! included: a body over [`MAX_REST_BODY_BYTES`], a query that does not
+//! parse, an unknown path or method all get the protocol's error shape. The
+//! body is parsed as JSON whatever the Content-Type (Tencent's own clients
+//! differ). Only the app administrator may call, except the public
+//! `natter_account` service (password sign-up and sign-in).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::Json;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::{Extension, Json};
 use natter_proto::codes;
 use natter_proto::wire::{fail_body, ok_body};
 use serde_json::Value;
@@ -19,14 +23,33 @@ use crate::error::{Result, ServerError};
 use crate::handlers::{dispatch_strict, PUBLIC_SERVICE};
 use crate::state::{AppState, Caller};
 
+/// Largest accepted REST body. A 12 KB message, or a `batchsendmsg` to 500
+/// accounts, is far below it.
+pub const MAX_REST_BODY_BYTES: usize = 1024 * 1024;
+
 pub async fn rest(
     State(state): State<Arc<AppState>>,
     Path((service, command)): Path<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Json<Value> {
     let servcmd = format!("{service}.{command}");
-    let reply = match call(&state, &servcmd, &service, &query, &body).await {
+    let source = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let result = match (query, body) {
+        (Ok(Query(query)), Ok(body)) => {
+            call(&state, &servcmd, &service, &query, source, &body).await
+        }
+        (Err(e), _) => Err(ServerError::bad_request(
+            codes::REST_BAD_URL,
+            format!("the query string is not valid: {e}"),
+        )),
+        (_, Err(e)) => Err(ServerError::bad_request(
+            codes::REST_BAD_JSON,
+            format!("the request body cannot be read (at most {MAX_REST_BODY_BYTES} bytes): {e}"),
+        )),
+    };
+    let reply = match result {
         Ok(v) => ok_body(v),
         Err(e) => {
             tracing::debug!(%servcmd, code = e.code(), error = %e, "REST call failed");
@@ -36,17 +59,26 @@ pub async fn rest(
     Json(reply)
 }
 
+/// The answer to a path or method that names no command (HTTP 200, 60002).
+pub async fn unknown_path() -> Json<Value> {
+    Json(fail_body(
+        codes::REST_BAD_URL,
+        "no such API: send POST /v4/<service>/<command>",
+    ))
+}
+
 async fn call(
     state: &AppState,
     servcmd: &str,
     service: &str,
     query: &HashMap<String, String>,
+    source: Option<std::net::IpAddr>,
     body: &[u8],
 ) -> Result<Value> {
     let caller = if service == PUBLIC_SERVICE {
-        Caller::user("", None)
+        Caller::anonymous(source)
     } else {
-        authenticate(state, query)?
+        authenticate(state, query).await?
     };
     let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
@@ -62,7 +94,7 @@ async fn call(
 }
 
 /// Checks `sdkappid`, `identifier` and `usersig`; the identifier must be the admin.
-fn authenticate(state: &AppState, query: &HashMap<String, String>) -> Result<Caller> {
+async fn authenticate(state: &AppState, query: &HashMap<String, String>) -> Result<Caller> {
     let sdkappid = query.get("sdkappid").ok_or_else(|| {
         ServerError::bad_request(codes::REST_MISSING_SDKAPPID, "sdkappid is missing")
     })?;
@@ -76,9 +108,10 @@ fn authenticate(state: &AppState, query: &HashMap<String, String>) -> Result<Cal
             ServerError::bad_request(codes::REST_BAD_IDENTIFIER, "identifier is missing")
         })?;
     let user_sig = query.get("usersig").map(String::as_str).unwrap_or_default();
-    state.auth.verify_user_sig(identifier, user_sig)?;
+    let claims = state.auth.verify_user_sig(identifier, user_sig)?;
     if *identifier != state.config.admin {
         return Err(ServerError::NotAdmin);
     }
+    state.check_not_revoked(identifier, claims.time).await?;
     Ok(Caller::admin(identifier))
 }

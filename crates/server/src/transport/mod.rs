@@ -6,6 +6,7 @@ pub mod ws;
 
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -14,9 +15,14 @@ use crate::state::AppState;
 /// All routes of a Natter server.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/v4/{service}/{command}", post(http::rest))
+        .route(
+            "/v4/{service}/{command}",
+            post(http::rest).fallback(http::unknown_path),
+        )
         .route("/binfo", get(ws::binary_socket))
         .route("/info", get(ws::text_socket))
         .route("/healthz", get(|| async { "ok" }))
+        .fallback(http::unknown_path)
+        .layer(DefaultBodyLimit::max(http::MAX_REST_BODY_BYTES))
         .with_state(state)
 }
