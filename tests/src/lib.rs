@@ -1,6 +1,8 @@
 //! Test harness: a real server in a temp dir, logged-in SDK clients, event
 //! waiting with deadlines, and a TCP proxy whose connections a test can cut.
 
+pub mod raw;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,6 +44,18 @@ impl TestServer {
             limits,
         };
         let server = natter_server::start(config).await.expect("server starts");
+        TestServer { server, dir }
+    }
+
+    /// Stops the server and starts it again on the same data (on a new port).
+    pub async fn restart(self) -> TestServer {
+        let TestServer { server, dir } = self;
+        let config = Config {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            ..server.state.config.clone()
+        };
+        server.shutdown().await;
+        let server = natter_server::start(config).await.expect("server restarts");
         TestServer { server, dir }
     }
 

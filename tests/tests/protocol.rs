@@ -1,54 +1,11 @@
 //! The wire, byte for byte: raw WebSocket frames on `/binfo` and `/info`,
 //! and raw HTTP on `/v4/...`, including malformed input and bad UserSigs.
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
+use natter_system_tests::raw::{admin_query, login_frame, next, open, rest, send};
 use natter_system_tests::{now, sig, TestServer, ADMIN, SDKAPPID, SECRET};
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio_tungstenite::tungstenite::Message as Ws;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn open(server: &TestServer, path: &str) -> Socket {
-    let url = format!(
-        "{}{path}?sdkappid={SDKAPPID}&instanceid=abc&random=0.5&platform=7",
-        server.ws_url()
-    );
-    tokio_tungstenite::connect_async(url)
-        .await
-        .expect("websocket opens")
-        .0
-}
-
-async fn send(ws: &mut Socket, binary: bool, frame: Value) {
-    let text = frame.to_string();
-    let msg = if binary {
-        Ws::Binary(text.into_bytes().into())
-    } else {
-        Ws::Text(text.into())
-    };
-    ws.send(msg).await.expect("frame sent");
-}
-
-/// Next frame, asserting it has the kind the path promises.
-async fn next(ws: &mut Socket, binary: bool) -> Value {
-    let msg = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
-        .await
-        .expect("a frame in time")
-        .expect("socket open")
-        .expect("frame ok");
-    match (msg, binary) {
-        (Ws::Binary(b), true) => serde_json::from_slice(&b).expect("binary frame holds JSON"),
-        (Ws::Text(t), false) => serde_json::from_str(&t).expect("text frame holds JSON"),
-        (other, _) => panic!("wrong frame kind: {other:?}"),
-    }
-}
-
-fn login_frame(user: &str, usersig: &str, seq: u64) -> Value {
-    json!({"head": {"servcmd": "im_open_status.wslogin", "seq": seq, "ver": "v4", "platform": 7,
-        "sdkappid": SDKAPPID, "identifier": user, "usersig": usersig, "cs": 0},
-        "body": {"State": "Online", "is_web_uniapp": 0, "InstType": 0, "CustomInfo": ""}})
-}
 
 #[tokio::test]
 async fn binary_login_echoes_servcmd_and_seq_and_returns_session_keys() {
@@ -261,31 +218,6 @@ async fn malformed_and_oversized_frames() {
     )
     .await;
     assert_eq!(next(&mut ws, true).await["body"]["ErrorCode"], 90010);
-}
-
-async fn rest(
-    server: &TestServer,
-    path: &str,
-    query: &str,
-    body: &str,
-    content_type: Option<&str>,
-) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
-        .post(format!("{}{path}?{query}", server.http_url()))
-        .body(body.to_owned());
-    if let Some(ct) = content_type {
-        req = req.header("Content-Type", ct);
-    }
-    let resp = req.send().await.expect("http reply");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.expect("JSON reply"))
-}
-
-fn admin_query() -> String {
-    format!(
-        "sdkappid={SDKAPPID}&identifier={ADMIN}&usersig={}&random=99&contenttype=json",
-        sig(ADMIN)
-    )
 }
 
 #[tokio::test]

@@ -160,6 +160,22 @@ impl MsgItem {
         )
     }
 
+    /// Reads a REST C2C message key back: `(MsgSeq, MsgRandom, MsgTimeStamp)`,
+    /// each within the protocol's 32-bit unsigned range; `None` if it is not one.
+    pub fn parse_c2c_msg_key(key: &str) -> Option<(u64, u64, u64)> {
+        let mut parts = key.split('_').map(|p| {
+            p.parse::<u64>()
+                .ok()
+                .filter(|n| *n <= crate::limits::MAX_U32_FIELD)
+        });
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(Some(seq)), Some(Some(random)), Some(Some(time)), None) => {
+                Some((seq, random, time))
+            }
+            _ => None,
+        }
+    }
+
     pub fn is_group(&self) -> bool {
         self.to_group_id.is_some()
     }

@@ -3,13 +3,13 @@
 //! Both spellings are accepted: `From_Account/To_Account` and
 //! `Operator_Account/Peer_Account`.
 
-use natter_proto::codes;
 use natter_proto::limits::HISTORY_REQUEST_MAX;
+use natter_proto::{codes, MsgItem};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::common::parse;
-use crate::error::Result;
+use crate::error::{Result, ServerError};
 use crate::state::{AppState, Caller};
 
 #[derive(Debug, Deserialize)]
@@ -35,6 +35,12 @@ fn max_time() -> u64 {
 pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
     caller.require_admin()?;
     let req: Request = parse(body, codes::MSG_FORMAT_MISMATCH)?;
+    if !req.last_msg_key.is_empty() && MsgItem::parse_c2c_msg_key(&req.last_msg_key).is_none() {
+        return Err(ServerError::bad_request(
+            codes::JSON_PARSE_FAILED,
+            "LastMsgKey must be a key from an earlier page",
+        ));
+    }
     let limit = req.max_cnt.clamp(1, HISTORY_REQUEST_MAX);
     let mut cursor = (!req.last_msg_key.is_empty()).then(|| req.last_msg_key.clone());
     let mut picked = Vec::new();

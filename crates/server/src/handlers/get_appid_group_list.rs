@@ -5,7 +5,7 @@ use natter_proto::codes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::parse;
+use super::common::{check_u32, parse};
 use crate::error::Result;
 use crate::state::{AppState, Caller};
 
@@ -21,6 +21,7 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
     caller.require_admin()?;
     let req: Request = parse(body, codes::GROUP_INVALID_PARAMETER)?;
     let limit = req.limit.unwrap_or(10000).clamp(1, 10000);
+    check_u32("Next", Some(req.next), codes::GROUP_INVALID_PARAMETER)?;
     let (ids, last) = state.store.list_groups(req.next, limit + 1).await?;
     let more = ids.len() > limit;
     let page: Vec<Value> = ids

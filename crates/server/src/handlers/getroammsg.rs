@@ -2,13 +2,13 @@
 //! first, each page oldest-first. The cursor is the `MsgKey` of the oldest
 //! message of the previous page (wire protocol §9.1).
 
-use natter_proto::codes;
 use natter_proto::limits::{HISTORY_PAGE, HISTORY_REQUEST_MAX};
+use natter_proto::{codes, MsgItem};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::common::parse;
-use crate::error::Result;
+use crate::error::{Result, ServerError};
 use crate::state::{AppState, Caller};
 
 #[derive(Debug, Deserialize)]
@@ -27,6 +27,12 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
         .max_cnt
         .unwrap_or(HISTORY_PAGE)
         .clamp(1, HISTORY_REQUEST_MAX);
+    if !req.msg_key.is_empty() && MsgItem::parse_c2c_msg_key(&req.msg_key).is_none() {
+        return Err(ServerError::bad_request(
+            codes::REQUEST_INVALID,
+            "MsgKey must be a key from an earlier page",
+        ));
+    }
     let before = (!req.msg_key.is_empty()).then_some(req.msg_key.as_str());
     let page = state
         .store

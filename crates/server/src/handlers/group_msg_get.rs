@@ -7,7 +7,7 @@ use natter_proto::limits::HISTORY_REQUEST_MAX;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::{load_group, parse, require_member};
+use super::common::{check_u32, load_group, parse, require_member};
 use crate::error::Result;
 use crate::state::{AppState, Caller};
 
@@ -23,6 +23,7 @@ struct Request {
 
 pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
     let req: Request = parse(body, codes::GROUP_INVALID_PARAMETER)?;
+    check_u32("ReqMsgSeq", req.req_msg_seq, codes::GROUP_INVALID_PARAMETER)?;
     load_group(state, &req.group_id).await?;
     require_member(state, caller, &req.group_id).await?;
     let limit = req

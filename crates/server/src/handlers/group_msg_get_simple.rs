@@ -6,7 +6,7 @@ use natter_proto::{codes, types};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::{load_group, parse};
+use super::common::{check_u32, load_group, parse};
 use crate::error::Result;
 use crate::state::{AppState, Caller};
 
@@ -23,6 +23,7 @@ struct Request {
 pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
     caller.require_admin()?;
     let req: Request = parse(body, codes::GROUP_INVALID_PARAMETER)?;
+    check_u32("ReqMsgSeq", req.req_msg_seq, codes::GROUP_INVALID_PARAMETER)?;
     load_group(state, &req.group_id).await?;
     let limit = req.req_msg_number.clamp(1, 20);
     let items = state

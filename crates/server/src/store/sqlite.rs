@@ -579,8 +579,7 @@ impl Store for SqliteStore {
             let pair = pair_key(&owner, &peer);
             let mut before_id = i64::MAX;
             if let Some(key) = before.filter(|k| !k.is_empty()) {
-                let mut parts = key.split('_').map(|p| p.parse::<u64>());
-                if let (Some(Ok(seq)), Some(Ok(random)), Some(Ok(time))) = (parts.next(), parts.next(), parts.next()) {
+                if let Some((seq, random, time)) = MsgItem::parse_c2c_msg_key(&key) {
                     let found: Option<i64> = c
                         .query_row(
                             "SELECT id FROM c2c_msgs WHERE ((from_account = ?1 AND to_account = ?2) OR (from_account = ?2 AND to_account = ?1))
@@ -844,6 +843,8 @@ impl Store for SqliteStore {
         max_seq: Option<u64>,
         limit: usize,
     ) -> StoreResult<Vec<MsgItem>> {
+        // Sequences are 32-bit on the wire; anything larger means "the newest".
+        let max_seq = max_seq.filter(|s| *s <= i64::MAX as u64);
         let g = group_id.to_owned();
         self.read(move |c| {
             let mut stmt =
