@@ -216,8 +216,24 @@ struct Session {
     embedded: bool,
     /// The connection's state, kept by the task that forwards events.
     net: watch::Receiver<NetState>,
-    /// Dropped with the session; the tasks watch it to know when to stop.
-    _alive: watch::Sender<()>,
+    /// Dropped with the session (or signalled by [`Session::stop_events`]);
+    /// the tasks watch it to know when to stop.
+    alive: watch::Sender<()>,
+    /// The task that forwards this session's SDK events to the app.
+    forwarder: tokio::task::JoinHandle<()>,
+}
+
+impl Session {
+    /// Stops forwarding this session's events and waits until the forwarder
+    /// has finished, so that no event of this session (a message that would
+    /// raise a notification, say) reaches the app after whatever the caller
+    /// announces next.
+    async fn stop_events(&mut self) {
+        let _ = self.alive.send(());
+        if let Err(e) = (&mut self.forwarder).await {
+            tracing::warn!("the event forwarder ended badly: {e}");
+        }
+    }
 }
 
 /// Shared by every command.
@@ -438,7 +454,7 @@ impl Desktop {
             id,
             profile: self.profile.clone(),
         };
-        tokio::spawn(forward_events(
+        let forwarder = tokio::spawn(forward_events(
             chat_events,
             self.events.clone(),
             net_tx,
@@ -465,9 +481,11 @@ impl Desktop {
             server_url,
             embedded,
             net,
-            _alive: alive,
+            alive,
+            forwarder,
         });
-        if let Some(previous) = previous {
+        if let Some(mut previous) = previous {
+            previous.stop_events().await;
             previous.outbox.clear();
             let _ = previous.chat.logout().await;
         }
@@ -475,9 +493,14 @@ impl Desktop {
     }
 
     /// Logs out and forgets the kept UserSig (the server and user stay prefilled).
+    ///
+    /// The session's events stop before the sign-out is announced: the
+    /// notifier withdraws every notification on that announcement, and a
+    /// message forwarded after it would raise one again for the next user.
     pub async fn sign_out(&self) -> Result<()> {
-        let session = self.session.lock().await.take();
-        if session.is_some() {
+        let mut session = self.session.lock().await.take();
+        if let Some(session) = session.as_mut() {
+            session.stop_events().await;
             self.events.send(AppEvent::SignedOut);
         }
         self.profile.forget_credentials()?;
@@ -751,8 +774,10 @@ async fn forward_events(
 ) {
     loop {
         let event = tokio::select! {
-            e = chat_events.recv() => e,
+            // Once told to stop, forward nothing more, even if events are waiting.
+            biased;
             _ = stopped.changed() => return,
+            e = chat_events.recv() => e,
         };
         match event {
             Ok(e) => {

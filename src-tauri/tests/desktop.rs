@@ -379,6 +379,46 @@ async fn a_kick_ends_the_session_and_the_next_launch_does_not_undo_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_message_of_a_session_arrives_after_its_sign_out() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, mut events) = alice_signed_in(server.ws_url(), &dir).await;
+    let bob = Client::login(&server.ws_url(), "bob").await;
+    // Bob writes without pause while Alice signs out.
+    let writing = tokio::spawn(async move {
+        for i in 0.. {
+            if bob
+                .send_text("alice", "C2C", &format!("{i}"))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    wait_for(&mut events, "bob's first message", |e| {
+        matches!(e, AppEvent::Chat(Event::MessageReceived(_))).then_some(())
+    })
+    .await;
+    alice.sign_out().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    writing.abort();
+    let mut after_sign_out = None;
+    while let Some(e) = events.try_recv() {
+        match (&e.event, after_sign_out) {
+            (AppEvent::SignedOut, _) => after_sign_out = Some(0),
+            (AppEvent::Chat(_), Some(n)) => after_sign_out = Some(n + 1),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        after_sign_out,
+        Some(0),
+        "the sign-out was announced and no SDK event followed it"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_typed_offline_go_out_in_order_on_reconnect() {
     let server = TestServer::start().await;
     let proxy = Proxy::start(server.addr()).await;
