@@ -758,6 +758,68 @@ async fn sockets_that_never_log_in_or_go_quiet_are_closed() {
         closed(&mut silent, Duration::from_secs(1)).await,
         Some(1000)
     );
+    // One that only listens while messages keep coming is not idle.
+    let (mut listening, _) = logged_in(&server, "carol").await;
+    for seq in 0..6 {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let body = json!({"To_Account": "carol", "MsgRandom": seq, "MsgSeq": seq, "MsgBody": text_body("still there?")});
+        assert_eq!(
+            call(&mut talking, "openim.sendmsg", 20 + seq, body).await["ErrorCode"],
+            0
+        );
+        let push = next(&mut listening, true).await;
+        assert!(push["body"]["EventArray"][0]["C2cMsgArray"].is_array());
+    }
+}
+
+/// Reads from a raw TCP connection until the server closes it (or `within` passes).
+async fn closed_by_server(tcp: &mut tokio::net::TcpStream, within: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, tcp.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn connections_are_capped_per_address_and_stalled_requests_time_out() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::start_with(Limits {
+        connections_per_address: 3,
+        idle_timeout_secs: 1,
+        login_timeout_secs: 1,
+        ..Limits::default()
+    })
+    .await;
+    let connect = || tokio::net::TcpStream::connect(server.addr());
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(connect().await.unwrap());
+    }
+    let mut fourth = connect().await.unwrap();
+    assert!(
+        closed_by_server(&mut fourth, Duration::from_millis(500)).await,
+        "a fourth connection from one address is closed at once"
+    );
+    // Headers that never finish: the connection goes after the idle time,
+    // and its place is free again.
+    let mut slow = held.pop().unwrap();
+    slow.write_all(b"POST /v4/openim/sendmsg HTTP/1.1\r\nHost: natter\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert!(closed_by_server(&mut slow, Duration::from_secs(5)).await);
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (status, reply) = rest(&server, "/v4/openim/sendmsg", &admin_query(), "{}", None).await;
+    assert_eq!(status, 200, "{reply}");
 }
 
 #[tokio::test]

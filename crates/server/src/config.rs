@@ -60,9 +60,15 @@ pub struct Limits {
     pub outbound_queue_bytes: usize,
     /// Seconds a socket may stay open without logging in.
     pub login_timeout_secs: u64,
-    /// Seconds a logged-in socket may stay silent (the Web SDK sends a
-    /// heartbeat after 10 s without traffic).
+    /// Seconds a connection may pass with no traffic either way. A
+    /// listening client may send nothing while the server pushes (the Web
+    /// SDK heartbeats only after 10 s without a frame from the server, and
+    /// says `wshello` every 120 s), so the default leaves room for that.
     pub idle_timeout_secs: u64,
+    /// TCP connections served at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// TCP connections one source address may hold; more are closed at once.
+    pub connections_per_address: usize,
     /// Seconds in which a C2C resend with the same sender, receiver and
     /// `MsgRandom` (and no `MsgSeq`) is answered with the first message.
     pub c2c_dedupe_window_secs: u64,
@@ -81,7 +87,9 @@ impl Default for Limits {
             sessions_per_user: 10,
             outbound_queue_bytes: 8 * 1024 * 1024,
             login_timeout_secs: 30,
-            idle_timeout_secs: 120,
+            idle_timeout_secs: 300,
+            max_connections: 10_000,
+            connections_per_address: 256,
             c2c_dedupe_window_secs: 300,
             registrations_per_address_per_hour: 20,
             password_hashes_at_once: std::thread::available_parallelism().map_or(2, |n| n.get()),

@@ -29,6 +29,7 @@ pub use state::AppState;
 use bus::LocalBus;
 use sessions::Sessions;
 use store::SqliteStore;
+use transport::listener::{GuardedListener, PeerAddr};
 
 /// Name of the SQLite database inside the data dir.
 pub const DATABASE_FILE: &str = "natter.db";
@@ -76,7 +77,8 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         source,
     })?;
     let state = Arc::new(AppState::new(config, store, sessions, bus));
-    let app = transport::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let listener = GuardedListener::new(listener, &state.config.limits);
+    let app = transport::router(state.clone()).into_make_service_with_connect_info::<PeerAddr>();
     let warm = state.clone();
     tokio::spawn(async move {
         if let Err(e) = warm.passwords.prepare().await {

@@ -8,7 +8,6 @@
 //! `natter_account` service (password sign-up and sign-in).
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -22,6 +21,7 @@ use serde_json::Value;
 use crate::error::{Result, ServerError};
 use crate::handlers::{dispatch_strict, PUBLIC_SERVICE};
 use crate::state::{AppState, Caller};
+use crate::transport::listener::PeerAddr;
 
 /// Largest accepted REST body. A 12 KB message, or a `batchsendmsg` to 500
 /// accounts, is far below it.
@@ -31,11 +31,11 @@ pub async fn rest(
     State(state): State<Arc<AppState>>,
     Path((service, command)): Path<(String, String)>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    peer: Option<Extension<ConnectInfo<PeerAddr>>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Json<Value> {
     let servcmd = format!("{service}.{command}");
-    let source = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let source = peer.map(|Extension(ConnectInfo(PeerAddr(addr)))| addr.ip());
     let result = match (query, body) {
         (Ok(Query(query)), Ok(body)) => {
             call(&state, &servcmd, &service, &query, source, &body).await

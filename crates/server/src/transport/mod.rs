@@ -2,6 +2,7 @@
 //! and the Web SDK WebSocket protocol (`/binfo`, `/info`).
 
 pub mod http;
+pub mod listener;
 pub mod ws;
 
 use std::sync::Arc;

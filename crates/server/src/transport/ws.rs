@@ -12,9 +12,12 @@
 //! it logs in again.
 //!
 //! A socket that has not logged in within `login_timeout_secs` of opening
-//! (or of logging out) is closed, and so is a logged-in one silent for
-//! `idle_timeout_secs`; the Web SDK sends a heartbeat after 10 s of quiet.
+//! (or of logging out) is closed, and so is a logged-in one with no frame
+//! either way for `idle_timeout_secs` (a client that only listens sends
+//! nothing while pushes keep coming; a dead one stops taking them, and its
+//! outbox fills).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -76,6 +79,10 @@ async fn run(state: Arc<AppState>, socket: WebSocket, binary: bool) {
     let conn = state.sessions.next_conn_id();
     let (outbox, mut rx) = Outbox::new(state.config.limits.outbound_queue_bytes);
     let (mut sink, mut stream) = socket.split();
+    // When the writer last flushed, in milliseconds since `opened`.
+    let opened = Instant::now();
+    let last_write = Arc::new(AtomicU64::new(0));
+    let wrote = last_write.clone();
     let mut writer = tokio::spawn(async move {
         // Write everything queued, then flush once: under fan-out load a
         // session often has several frames waiting, and one flush (one
@@ -103,6 +110,8 @@ async fn run(state: Arc<AppState>, socket: WebSocket, binary: bool) {
             if sink.flush().await.is_err() {
                 return;
             }
+            let since_open = u64::try_from(opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+            wrote.store(since_open, Ordering::Relaxed);
             batch.clear();
             if let Some(code) = close {
                 let frame = CloseFrame {
@@ -143,6 +152,11 @@ async fn run(state: Arc<AppState>, socket: WebSocket, binary: bool) {
                 break;
             }
             _ = tokio::time::sleep_until(deadline) => {
+                let written = opened + Duration::from_millis(last_write.load(Ordering::Relaxed));
+                if c.login.is_some() && written + idle_timeout > Instant::now() {
+                    deadline = written + idle_timeout;
+                    continue;
+                }
                 tracing::debug!(conn, logged_in = c.login.is_some(), "closing an idle socket");
                 let _ = outbox.try_push(Outbound::Close(1000));
                 break;
