@@ -154,6 +154,28 @@ async fn a_kick_revokes_the_usersig_and_the_session_key() {
 }
 
 #[tokio::test]
+async fn the_sdk_stops_when_its_credentials_are_revoked() {
+    let server = TestServer::start().await;
+    let mut alice = Client::login(&server.ws_url(), "alice").await;
+    // Deletion closes the socket without a kick push: the SDK reconnects,
+    // is refused with 70052, and says it was kicked instead of retrying.
+    server
+        .admin()
+        .call(
+            "im_open_login_svc",
+            "account_delete",
+            &json!({"DeleteItem": [{"UserID": "alice"}]}),
+        )
+        .await
+        .unwrap();
+    alice
+        .wait_for("the kick", |e| {
+            matches!(e, natter_sdk::Event::KickedOut(_)).then_some(())
+        })
+        .await;
+}
+
+#[tokio::test]
 async fn a_password_sign_in_right_after_a_kick_works() {
     let server = TestServer::start().await;
     let url = server.http_url();

@@ -4,7 +4,10 @@
 //! * `throughput` — durable C2C sends acknowledged per second, many
 //!   natter-sdk senders each waiting for its ack before the next send;
 //! * `latency` — send→receive latency p50/p99 at a fixed total rate;
-//! * `fanout` — deliveries per second to the connected members of a group.
+//! * `fanout` — deliveries per second to the connected members of a group;
+//! * `passwords` — how long a password sign-in takes for a known account
+//!   with a wrong password and for an unknown one (they must not differ, or
+//!   the time tells which accounts exist).
 //!
 //! The server runs in this process (SQLite in a temp dir, `synchronous=FULL`),
 //! so server and load share the machine's cores: the numbers are a floor.
@@ -31,6 +34,7 @@ enum Scenario {
     Throughput,
     Latency,
     Fanout,
+    Passwords,
 }
 
 #[derive(Parser)]
@@ -304,6 +308,39 @@ async fn fanout(
     (delivered as f64 / elapsed.as_secs_f64(), delivered, elapsed)
 }
 
+/// Median sign-in time (ms) for wrong passwords of known accounts and for
+/// unknown accounts, each account tried up to its lock-out, alternating.
+async fn passwords(server: &natter_server::RunningServer) -> (f64, f64) {
+    const ACCOUNTS: usize = 4;
+    const TRIES: usize = 4;
+    let url = server.http_url();
+    for i in 0..ACCOUNTS {
+        natter_sdk::account::register(&url, &format!("known{i}"), "the-right-one", "")
+            .await
+            .expect("register");
+    }
+    let timed = |user: String| {
+        let url = url.clone();
+        async move {
+            let start = Instant::now();
+            let _ = natter_sdk::account::login_with_password(&url, &user, "a-wrong-one").await;
+            start.elapsed().as_secs_f64() * 1000.0
+        }
+    };
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for i in 0..ACCOUNTS {
+        for _ in 0..TRIES {
+            known.push(timed(format!("known{i}")).await);
+            unknown.push(timed(format!("nobody{i}")).await);
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (median(known), median(unknown))
+}
+
 fn main() {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -330,6 +367,12 @@ fn main() {
                 h.value_at_quantile(0.5) as f64 / 1000.0,
                 h.value_at_quantile(0.99) as f64 / 1000.0,
                 h.max() as f64 / 1000.0
+            );
+        }
+        if matches!(cli.scenario, Scenario::All | Scenario::Passwords) {
+            let (known, unknown) = passwords(&server).await;
+            println!(
+                "| password sign-in, median of 16 (wrong password / unknown account) | **{known:.1} ms** / **{unknown:.1} ms** |"
             );
         }
         if matches!(cli.scenario, Scenario::All | Scenario::Fanout) {

@@ -414,7 +414,15 @@ impl Chat {
                 Signal::Opened => {
                     let Ok(conn) = self.conn() else { break };
                     let user = self.login_user().unwrap_or_default();
-                    match self.wslogin(&conn, &user).await {
+                    let mut relogin = self.wslogin(&conn, &user).await;
+                    if matches!(&relogin, Err(e) if e.code() == natter_proto::codes::USERSIG_INVALID)
+                    {
+                        // The server no longer takes the session key (it was
+                        // upgraded, or its secret changed): present the UserSig.
+                        conn.forget_session_key();
+                        relogin = self.wslogin(&conn, &user).await;
+                    }
+                    match relogin {
                         Ok(()) => {
                             self.emit(Event::NetStateChange(NetState::Connected));
                             let me = self.clone();
@@ -422,6 +430,12 @@ impl Chat {
                         }
                         Err(e) if e.code() == natter_proto::codes::USERSIG_EXPIRED => {
                             self.kicked(KickReason::UserSigExpired);
+                            break;
+                        }
+                        // Kicked or deleted while away (or without the kick
+                        // push reaching us): these credentials are done.
+                        Err(e) if e.code() == natter_proto::codes::USERSIG_REVOKED => {
+                            self.kicked(KickReason::RestApiKick);
                             break;
                         }
                         Err(e) => {

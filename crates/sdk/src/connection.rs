@@ -135,6 +135,13 @@ impl Connection {
         }
     }
 
+    /// Forgets the session key, so the next login presents the UserSig again.
+    pub fn forget_session_key(&self) {
+        let mut auth = Self::lock(&self.auth);
+        auth.a2 = None;
+        auth.tinyid = None;
+    }
+
     /// Marks the socket as logged in (or not); on login, writes every waiting request.
     pub fn set_authenticated(&self, yes: bool) {
         *Self::lock(&self.authenticated) = yes;
