@@ -616,6 +616,8 @@ async fn lengths_and_counts_have_their_limits() {
         ("group_open_http_svc.send_group_msg", json!({"GroupId": "g1", "Random": 3, "MsgBody": text_body("x"), "SendMsgControl": control}), 10004),
         ("openim.sendmsg", json!({"To_Account": "bob", "MsgRandom": 4, "MsgBody": text_body("x"), "SendMsgControl": control}), 90001),
         ("openim.sendmsg", json!({"To_Account": "bob", "MsgRandom": 5, "MsgBody": text_body("x"), "SendMsgControl": ["Surprise"]}), 90001),
+        ("openim.get_peer_read_time", json!({"To_Account": vec!["bob"; 101]}), 20001),
+        ("group_open_http_svc.delete_group_member", json!({"GroupId": "g1", "MemberToDel_Account": vec!["bob"; 101]}), 10004),
     ]
     .into_iter()
     .enumerate()

@@ -19,6 +19,12 @@ struct Request {
 
 pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
     let req: Request = parse(body, codes::GROUP_INVALID_PARAMETER)?;
+    if req.member_to_del_account.is_empty() || req.member_to_del_account.len() > 100 {
+        return Err(ServerError::bad_request(
+            codes::GROUP_INVALID_PARAMETER,
+            "MemberToDel_Account takes 1 to 100 accounts",
+        ));
+    }
     let group = load_group(state, &req.group_id).await?;
     if !caller.is_admin {
         let role = role_of(state, &group.group_id, &caller.user).await?;

@@ -99,8 +99,17 @@ pub async fn group_msg_read_report(
     Ok(json!({}))
 }
 
+/// Accounts one `get_peer_read_time` may ask about.
+pub const MAX_PEERS_PER_READ_TIME_QUERY: usize = 100;
+
 pub async fn get_peer_read_time(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
     let peers: Vec<String> = super::common::string_list(&body, "To_Account");
+    if peers.len() > MAX_PEERS_PER_READ_TIME_QUERY {
+        return Err(ServerError::bad_request(
+            codes::REQUEST_INVALID,
+            format!("at most {MAX_PEERS_PER_READ_TIME_QUERY} accounts per call"),
+        ));
+    }
     let convs = state.store.c2c_conversations(&caller.user).await?;
     let times: Vec<u64> = peers
         .iter()
