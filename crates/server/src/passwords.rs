@@ -99,15 +99,19 @@ impl Passwords {
     pub async fn verify(&self, user: &str, password: String, stored: Option<String>) -> Result<()> {
         self.throttle.begin(user)?;
         let has_password = stored.is_some();
-        let hash = match stored {
-            Some(hash) => hash,
-            None => self.dummy_hash().await?,
+        let checked = async {
+            let hash = match stored {
+                Some(hash) => hash,
+                None => self.dummy_hash().await?,
+            };
+            self.run(move || verify_password(&password, &hash)).await
         };
-        let ok = match self.run(move || verify_password(&password, &hash)).await {
+        let ok = match checked.await {
             Ok(ok) => ok,
             Err(e) => {
-                // Refused for load, not for the password: the attempt does not count.
-                self.throttle.forgive(user);
+                // Refused for load, not for the password: this attempt does
+                // not count (but the account's earlier failures still do).
+                self.throttle.withdraw(user);
                 return Err(e);
             }
         };
@@ -181,10 +185,16 @@ impl LoginThrottle {
         Ok(())
     }
 
-    /// The attempt proved right (or never got checked): it does not count,
-    /// and a right password clears the account's earlier failures too.
+    /// The password proved right: the account's failures are cleared.
     pub fn forgive(&self, user: &str) {
         self.map().remove(user);
+    }
+
+    /// An attempt that was never checked (refused for load) stops counting.
+    pub fn withdraw(&self, user: &str) {
+        if let Some(entry) = self.map().get_mut(user) {
+            entry.0 = entry.0.saturating_sub(1);
+        }
     }
 }
 
@@ -261,6 +271,11 @@ mod tests {
         assert!(t.begin("eve").is_ok(), "the lock-out ends with its window");
         t.forgive("bob");
         assert!(t.map().get("bob").is_none());
+        // An attempt refused for load gives back only its own count.
+        assert!(t.begin("eve").is_ok() && t.begin("eve").is_ok());
+        t.withdraw("eve");
+        assert!(t.begin("eve").is_ok());
+        assert_eq!(t.begin("eve").unwrap_err().code(), 70050);
     }
 
     #[test]
