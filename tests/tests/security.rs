@@ -55,6 +55,24 @@ async fn import(server: &TestServer, users: &[&str]) {
         .unwrap();
 }
 
+/// Creates public group `id` owned by `owner`, with `members`.
+async fn create_group(server: &TestServer, id: &str, owner: &str, members: &[&str]) {
+    let members: Vec<Value> = members
+        .iter()
+        .map(|m| json!({ "Member_Account": m }))
+        .collect();
+    server
+        .admin()
+        .call(
+            "group_open_http_svc",
+            "create_group",
+            &json!({"Type": "Public", "Name": "g", "GroupId": id, "Owner_Account": owner,
+                "MemberList": members}),
+        )
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn registering_never_takes_an_existing_account() {
     let server = TestServer::start().await;
@@ -415,16 +433,7 @@ async fn sender_names_come_from_the_profile() {
         assert_eq!(item["From_AccountNick"], "Carol", "{item}");
     }
     // In groups too.
-    server
-        .admin()
-        .call(
-            "group_open_http_svc",
-            "create_group",
-            &json!({"Type": "Public", "Name": "g", "GroupId": "g1", "Owner_Account": "carol",
-                "MemberList": [{"Member_Account": "bob"}]}),
-        )
-        .await
-        .unwrap();
+    create_group(&server, "g1", "carol", &["bob"]).await;
     let reply = call(
         &mut carol,
         "group_open_http_svc.send_group_msg",
@@ -448,15 +457,7 @@ async fn sender_names_come_from_the_profile() {
 async fn numbers_beyond_the_protocols_range_are_parameter_errors() {
     let server = TestServer::start().await;
     import(&server, &["alice", "bob"]).await;
-    server
-        .admin()
-        .call(
-            "group_open_http_svc",
-            "create_group",
-            &json!({"Type": "Public", "Name": "g", "GroupId": "g1", "Owner_Account": "alice"}),
-        )
-        .await
-        .unwrap();
+    create_group(&server, "g1", "alice", &[]).await;
     let (mut ws, _) = logged_in(&server, "alice").await;
     logged_in(&server, "bob").await;
     let cases: Vec<(&str, Value, u64)> = vec![
@@ -594,15 +595,7 @@ async fn lengths_and_counts_have_their_limits() {
     .await;
     assert_eq!(r["ErrorCode"], 70402, "{r}");
 
-    server
-        .admin()
-        .call(
-            "group_open_http_svc",
-            "create_group",
-            &json!({"Type": "Public", "Name": "g", "GroupId": "g1", "Owner_Account": "alice"}),
-        )
-        .await
-        .unwrap();
+    create_group(&server, "g1", "alice", &[]).await;
     let (mut ws, _) = logged_in(&server, "alice").await;
     logged_in(&server, "bob").await;
     let at_long = json!([{"GroupAtAllFlag": 0, "GroupAt_Account": "u".repeat(5000)}]);
