@@ -12,10 +12,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+pub use natter_sdk::GroupMember;
 use natter_sdk::{account, Chat, ChatOptions, Conversation, Event, Message, NetState};
 use natter_server::{Config, RunningServer};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::sync::{broadcast, watch, Mutex};
 
 use crate::error::{DesktopError, Result};
@@ -38,9 +39,6 @@ pub const EVENT_BUFFER: usize = 1024;
 /// grew it by ~85 MiB; 34 of 300 take ~3 s and ~55 MiB).
 pub const FIRST_PAGE_MESSAGES: usize = 30;
 pub const OLDER_PAGE_MESSAGES: usize = 300;
-
-/// How members are fetched from `get_group_member_info`, a page at a time.
-const MEMBER_PAGE: u64 = 500;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -93,13 +91,6 @@ enum LaunchSignIn {
     /// Done; the error, if the remembered sign-in did not work.
     Done(Option<DesktopError>),
     Taken,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct GroupMember {
-    #[serde(rename = "userID")]
-    pub user_id: String,
-    pub role: String,
 }
 
 /// Everything the UI hears about, in order.
@@ -616,22 +607,15 @@ impl Desktop {
     /// Checks that `user_id` exists before a C2C chat with them is opened.
     pub async fn find_user(&self, user_id: &str) -> Result<String> {
         let user_id = natter_proto::UserId::new(user_id.trim())?;
-        let reply = self
+        let found = self
             .chat()
             .await?
-            .call(
-                "profile.portrait_get_all",
-                json!({"To_Account": [user_id.as_str()]}),
-            )
+            .get_user_profile(&[user_id.to_string()])
             .await?;
-        let found = reply
-            .get("UserProfileItem")
-            .and_then(Value::as_array)
-            .is_some_and(|items| !items.is_empty());
-        if found {
-            Ok(format!("C2C{}", user_id.as_str()))
-        } else {
+        if found.is_empty() {
             Err(DesktopError::UnknownUser(user_id.as_str().to_owned()))
+        } else {
+            Ok(format!("C2C{}", user_id.as_str()))
         }
     }
 
@@ -643,21 +627,8 @@ impl Desktop {
         group_type: &str,
         members: &[String],
     ) -> Result<String> {
-        let reply = self
-            .chat()
-            .await?
-            .call(
-                "group_open_http_svc.create_group",
-                json!({"Type": group_type, "Name": name.trim(), "MemberList": member_list(members)}),
-            )
-            .await?;
-        let group_id = reply
-            .get("GroupId")
-            .and_then(Value::as_str)
-            .ok_or_else(|| natter_sdk::SdkError::BadReply {
-                servcmd: "group_open_http_svc.create_group".into(),
-                reason: "no GroupId".into(),
-            })?;
+        let chat = self.chat().await?;
+        let group_id = chat.create_group(name, group_type, members).await?;
         Ok(format!("GROUP{group_id}"))
     }
 
@@ -667,68 +638,17 @@ impl Desktop {
         group_id: &str,
         members: &[String],
     ) -> Result<Vec<String>> {
-        let reply = self
+        Ok(self
             .chat()
             .await?
-            .call(
-                "group_open_http_svc.add_group_member",
-                json!({"GroupId": group_id, "MemberList": member_list(members)}),
-            )
-            .await?;
-        Ok(reply
-            .get("MemberList")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter(|m| m.get("Result").and_then(Value::as_u64) == Some(1))
-            .filter_map(|m| m.get("Member_Account").and_then(Value::as_str))
-            .map(str::to_owned)
-            .collect())
+            .add_group_member(group_id, members)
+            .await?)
     }
 
     /// Every member of a group the user belongs to.
     pub async fn group_members(&self, group_id: &str) -> Result<Vec<GroupMember>> {
-        let chat = self.chat().await?;
-        let mut members = Vec::new();
-        loop {
-            let reply = chat
-                .call(
-                    "group_open_http_svc.get_group_member_info",
-                    json!({"GroupId": group_id, "Limit": MEMBER_PAGE, "Offset": members.len()}),
-                )
-                .await?;
-            let page: Vec<GroupMember> = reply
-                .get("MemberList")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|m| {
-                    Some(GroupMember {
-                        user_id: m.get("Member_Account")?.as_str()?.to_owned(),
-                        role: m
-                            .get("Role")
-                            .and_then(Value::as_str)
-                            .unwrap_or("Member")
-                            .to_owned(),
-                    })
-                })
-                .collect();
-            let total = reply.get("MemberNum").and_then(Value::as_u64).unwrap_or(0);
-            let last = page.is_empty();
-            members.extend(page);
-            if last || members.len() as u64 >= total {
-                return Ok(members);
-            }
-        }
+        Ok(self.chat().await?.get_group_member_list(group_id).await?)
     }
-}
-
-/// The `MemberList` of group requests, from user IDs.
-fn member_list(members: &[String]) -> Vec<Value> {
-    members
-        .iter()
-        .map(|m| json!({"Member_Account": m.trim()}))
-        .collect()
 }
 
 /// What a session's event task needs to end the session when the server

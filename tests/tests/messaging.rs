@@ -658,3 +658,58 @@ async fn sends_reach_the_senders_other_sessions_and_kick_ends_them() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn groups_and_profiles_through_the_sdk() {
+    let server = TestServer::start().await;
+    server
+        .admin()
+        .call(
+            "im_open_login_svc",
+            "account_import",
+            &json!({"UserID": "carol", "Nick": "Carol", "FaceUrl": "https://example.com/c.png"}),
+        )
+        .await
+        .unwrap();
+    let alice = Client::login(&server.ws_url(), "alice").await;
+    let _bob = Client::login(&server.ws_url(), "bob").await;
+
+    let group_id = alice
+        .chat
+        .create_group(" Team ", "Work", &["bob".to_owned()])
+        .await
+        .unwrap();
+    let added = alice
+        .chat
+        .add_group_member(&group_id, &["carol".into(), "bob".into(), "nobody".into()])
+        .await
+        .unwrap();
+    assert_eq!(added, ["carol"], "bob is already in, nobody does not exist");
+    let mut members = alice.chat.get_group_member_list(&group_id).await.unwrap();
+    members.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+    let roles: Vec<(&str, &str)> = members
+        .iter()
+        .map(|m| (m.user_id.as_str(), m.role.as_str()))
+        .collect();
+    assert_eq!(
+        roles,
+        [("alice", "Owner"), ("bob", "Member"), ("carol", "Member")]
+    );
+    let e = alice.chat.create_group("", "Work", &[]).await.unwrap_err();
+    assert_eq!(e.code(), 10004, "a group needs a name");
+
+    let profiles = alice
+        .chat
+        .get_user_profile(&["carol".into(), "nobody".into()])
+        .await
+        .unwrap();
+    assert_eq!(profiles.len(), 1);
+    assert_eq!(
+        (
+            profiles[0].user_id.as_str(),
+            profiles[0].nick.as_str(),
+            profiles[0].avatar.as_str()
+        ),
+        ("carol", "Carol", "https://example.com/c.png")
+    );
+}

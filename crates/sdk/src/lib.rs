@@ -19,7 +19,10 @@ pub mod conversation;
 pub mod error;
 pub mod events;
 
-pub use chat::{websocket_base, Chat, ChatOptions, MessageListPage, SendOptions, PAGE_SIZE};
+pub use chat::{
+    websocket_base, Chat, ChatOptions, GroupMember, MessageListPage, Profile, SendOptions,
+    PAGE_SIZE,
+};
 pub use conversation::Conversation;
 pub use error::SdkError;
 pub use events::{Event, KickReason, NetState};

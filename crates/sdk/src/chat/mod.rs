@@ -5,13 +5,19 @@
 //! * [`sync`] — the sync position, pushes and resyncs, delivering messages once;
 //! * [`conversations`] — the conversation list, unread counts, read reports;
 //! * [`send`] — creating messages and sending them;
-//! * [`history`] — paged message history.
+//! * [`history`] — paged message history;
+//! * [`groups`] and [`profiles`] — groups and their members, users' profiles.
 
 mod conversations;
+mod groups;
 mod history;
+mod profiles;
 mod send;
 mod session;
 mod sync;
+
+pub use groups::GroupMember;
+pub use profiles::Profile;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
