@@ -32,7 +32,11 @@ fn generated_photo(width: u16, height: u16) -> Vec<u8> {
     for y in 0..h {
         for x in 0..w {
             let inside = (x / 300 + y / 300) % 3 == 0;
-            let base = [(x * 200 / w) as u8, (y * 200 / h) as u8, if inside { 180 } else { 60 }];
+            let base = [
+                (x * 200 / w) as u8,
+                (y * 200 / h) as u8,
+                if inside { 180 } else { 60 },
+            ];
             for c in base {
                 rgb.push(c.saturating_add(noise()));
             }
@@ -109,11 +113,20 @@ fn main() {
     );
     println!("| 720 + 198 px thumbnails, median of {RUNS} | time |");
     println!("|---|---|");
-    println!("| natter-media (in process) | {:.1} ms |", ms(median(natter.clone())));
+    println!(
+        "| natter-media (in process) | {:.1} ms |",
+        ms(median(natter.clone()))
+    );
     if have_vips {
         let v = median(vips_runs);
-        println!("| vipsthumbnail ×2 (one process per size) | {:.1} ms |", ms(v));
-        println!("| ratio natter / vips | {:.2} |", ms(median(natter)) / ms(v));
+        println!(
+            "| vipsthumbnail ×2 (one process per size) | {:.1} ms |",
+            ms(v)
+        );
+        println!(
+            "| ratio natter / vips | {:.2} |",
+            ms(median(natter)) / ms(v)
+        );
     } else {
         println!("| vipsthumbnail | not installed (apt-get install libvips-tools) |");
     }
