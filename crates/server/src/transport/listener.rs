@@ -4,9 +4,10 @@
 //!   `accept` waits, and new connections queue in the kernel's backlog;
 //! * at most `connections_per_address` come from one address; more are
 //!   closed as soon as they are accepted;
-//! * a connection that moves no byte either way for `idle_timeout_secs` is
-//!   closed: HTTP headers that never finish, an idle keep-alive connection,
-//!   a WebSocket whose client went away without closing it.
+//! * a connection that moves no byte either way for `idle_timeout_secs`
+//!   (plus [`IDLE_GRACE`]) is closed: HTTP headers that never finish, an
+//!   idle keep-alive connection, a WebSocket whose client went away without
+//!   closing it.
 //!
 //! The slots a connection holds are released when its stream is dropped.
 
@@ -27,6 +28,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, Sleep};
 
 use crate::config::Limits;
+
+/// Added to the idle time at this level, so that an idle WebSocket is first
+/// closed by its own session, cleanly, with a close frame the client reads.
+pub const IDLE_GRACE: Duration = Duration::from_secs(5);
 
 /// Accepts connections within the limits (see the module docs).
 pub struct GuardedListener {
@@ -86,7 +91,7 @@ impl GuardedListener {
                 open: Mutex::default(),
                 max: limits.connections_per_address.max(1),
             }),
-            idle: Duration::from_secs(limits.idle_timeout_secs.max(1)),
+            idle: Duration::from_secs(limits.idle_timeout_secs.max(1)) + IDLE_GRACE,
         }
     }
 }
