@@ -258,6 +258,24 @@ mod tests {
     }
 
     #[test]
+    fn limits_come_from_their_table_with_defaults_for_the_rest() {
+        let file: FileConfig =
+            toml::from_str("[limits]\nsessions_per_user = 3\nidle_timeout_secs = 60\n").unwrap();
+        assert_eq!(
+            file.limits,
+            Limits {
+                sessions_per_user: 3,
+                idle_timeout_secs: 60,
+                ..Limits::default()
+            }
+        );
+        let none: FileConfig = toml::from_str("").unwrap();
+        assert_eq!(none.limits, Limits::default());
+        // A misspelt limit is an error, not a silently ignored setting.
+        assert!(toml::from_str::<FileConfig>("[limits]\nsesions_per_user = 3\n").is_err());
+    }
+
+    #[test]
     fn bad_values_are_reported() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_string_lossy().to_string();
