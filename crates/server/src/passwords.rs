@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::rand_core::OsRng;
@@ -38,7 +38,7 @@ const SWEEP_AT: usize = 10_000;
 
 /// Hashing, verification and the limits around them; one per server.
 pub struct Passwords {
-    hashing: Semaphore,
+    hashing: Arc<Semaphore>,
     waiting: AtomicUsize,
     queue_limit: usize,
     pub throttle: LoginThrottle,
@@ -59,7 +59,7 @@ impl Drop for QueuePlace<'_> {
 impl Passwords {
     pub fn new(limits: &Limits) -> Self {
         Passwords {
-            hashing: Semaphore::new(limits.password_hashes_at_once.max(1)),
+            hashing: Arc::new(Semaphore::new(limits.password_hashes_at_once.max(1))),
             waiting: AtomicUsize::new(0),
             queue_limit: limits.password_hashes_at_once.max(1) + limits.password_hash_queue,
             throttle: LoginThrottle::new(MAX_LOGIN_FAILURES, LOGIN_FAILURE_WINDOW),
@@ -72,18 +72,28 @@ impl Passwords {
     }
 
     /// Runs CPU-heavy `work` on the blocking pool once a hashing slot is free.
+    ///
+    /// The slot goes with the work, not with this future: a client that
+    /// hangs up mid-hash drops the future, but the hash runs on, and must
+    /// keep its slot until it is done or hangups would unbound the work.
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
         if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.queue_limit {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
             return Err(ServerError::Busy);
         }
         let _place = QueuePlace(&self.waiting);
-        let _slot = self
+        let slot = self
             .hashing
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| ServerError::Busy)?;
-        tokio::task::spawn_blocking(work).await.map_err(|e| {
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            work()
+        })
+        .await
+        .map_err(|e| {
             ServerError::bad_request(codes::INTERNAL_ERROR, format!("hashing failed: {e}"))
         })
     }
@@ -296,6 +306,38 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn a_hash_keeps_its_slot_when_its_caller_hangs_up() {
+        let limits = Limits {
+            password_hashes_at_once: 1,
+            ..Limits::default()
+        };
+        let p = std::sync::Arc::new(Passwords::new(&limits));
+        let caller = tokio::spawn({
+            let p = p.clone();
+            async move { p.hash("a password".into()).await }
+        });
+        while p.hashing.available_permits() == 1 {
+            tokio::task::yield_now().await;
+        }
+        // The caller goes away while its hash runs (~20 ms of Argon2).
+        caller.abort();
+        let _ = caller.await;
+        assert_eq!(
+            p.hashing.available_permits(),
+            0,
+            "the running hash still holds the slot"
+        );
+        let freed = async {
+            while p.hashing.available_permits() == 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), freed)
+            .await
+            .expect("the slot comes back when the hash is done");
     }
 
     #[tokio::test]
