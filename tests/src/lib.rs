@@ -74,6 +74,18 @@ impl TestServer {
     pub fn admin(&self) -> natter_sdk::account::AdminClient {
         natter_sdk::account::AdminClient::with_key(&self.http_url(), SDKAPPID, ADMIN, SECRET)
     }
+
+    /// Creates accounts (`multiaccount_import`) as the admin.
+    pub async fn import(&self, users: &[&str]) {
+        self.admin()
+            .call(
+                "im_open_login_svc",
+                "multiaccount_import",
+                &serde_json::json!({ "Accounts": users }),
+            )
+            .await
+            .expect("accounts imported");
+    }
 }
 
 pub fn now() -> u64 {

@@ -29,15 +29,8 @@ async fn unread_history_replies_stay_within_the_outbox_budget() {
         ..Limits::default()
     })
     .await;
+    server.import(&["alice", "bob"]).await;
     let admin = server.admin();
-    admin
-        .call(
-            "im_open_login_svc",
-            "multiaccount_import",
-            &json!({"Accounts": ["alice", "bob"]}),
-        )
-        .await
-        .unwrap();
     // 100 messages of ~10 KB: one history page of them is ~1 MB of JSON.
     let text = "m".repeat(10 * 1024);
     for i in 0..100 {

@@ -43,18 +43,6 @@ async fn a2_login_code(server: &TestServer, a2: &str, tiny_id: &str) -> u64 {
         .expect("a code")
 }
 
-async fn import(server: &TestServer, users: &[&str]) {
-    server
-        .admin()
-        .call(
-            "im_open_login_svc",
-            "multiaccount_import",
-            &json!({ "Accounts": users }),
-        )
-        .await
-        .unwrap();
-}
-
 /// Creates public group `id` owned by `owner`, with `members`.
 async fn create_group(server: &TestServer, id: &str, owner: &str, members: &[&str]) {
     let members: Vec<Value> = members
@@ -456,7 +444,7 @@ async fn sender_names_come_from_the_profile() {
 #[tokio::test]
 async fn numbers_beyond_the_protocols_range_are_parameter_errors() {
     let server = TestServer::start().await;
-    import(&server, &["alice", "bob"]).await;
+    server.import(&["alice", "bob"]).await;
     create_group(&server, "g1", "alice", &[]).await;
     let (mut ws, _) = logged_in(&server, "alice").await;
     logged_in(&server, "bob").await;
@@ -556,7 +544,7 @@ async fn numbers_beyond_the_protocols_range_are_parameter_errors() {
 #[tokio::test]
 async fn lengths_and_counts_have_their_limits() {
     let server = TestServer::start().await;
-    import(&server, &["alice", "bob"]).await;
+    server.import(&["alice", "bob"]).await;
     let q = admin_query();
     for (field, len) in [
         ("Introduction", 241),
@@ -664,7 +652,7 @@ async fn malformed_http_gets_the_protocols_error_shape() {
 async fn rest_resends_without_msgseq_are_stored_once_also_across_restarts() {
     let server = TestServer::start().await;
     let admin = server.admin();
-    import(&server, &["alice", "bob"]).await;
+    server.import(&["alice", "bob"]).await;
     let send = json!({"From_Account": "alice", "To_Account": "bob", "MsgRandom": 4242, "MsgBody": text_body("once")});
     let first = admin.call("openim", "sendmsg", &send).await.unwrap();
     let again = admin.call("openim", "sendmsg", &send).await.unwrap();
@@ -703,7 +691,7 @@ async fn rest_resends_without_msgseq_are_stored_once_also_across_restarts() {
     })
     .await;
     let admin = server.admin();
-    import(&server, &["alice", "bob"]).await;
+    server.import(&["alice", "bob"]).await;
     admin.call("openim", "sendmsg", &send).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let later = admin.call("openim", "sendmsg", &send).await.unwrap();

@@ -190,15 +190,6 @@ impl Sessions {
         }
     }
 
-    /// Whether `conn` is a registered session of `user`.
-    pub fn is_registered(&self, user: &str, conn: ConnId) -> bool {
-        self.by_user
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(user)
-            .is_some_and(|list| list.iter().any(|e| e.conn == conn))
-    }
-
     /// Number of sessions of `user` on this node.
     pub fn count(&self, user: &str) -> usize {
         self.by_user
@@ -331,9 +322,9 @@ mod tests {
     #[tokio::test]
     async fn registering_beyond_the_limit_evicts_the_oldest() {
         let s = Sessions::new(2);
-        let (a1, _r1) = session(1, 4096);
+        let (a1, mut r1) = session(1, 4096);
         let (a2, _r2) = session(2, 4096);
-        let (a3, _r3) = session(3, 4096);
+        let (a3, mut r3) = session(3, 4096);
         assert!(s.register("alice", a1).is_empty());
         assert!(s.register("alice", a2.clone()).is_empty());
         // Logging in again on the same connection is still one session.
@@ -341,6 +332,12 @@ mod tests {
         let evicted = s.register("alice", a3);
         assert_eq!(evicted.iter().map(|e| e.conn).collect::<Vec<_>>(), [1]);
         assert_eq!(s.count("alice"), 2);
-        assert!(!s.is_registered("alice", 1) && s.is_registered("alice", 3));
+        // Deliveries reach the newest sessions, not the evicted one.
+        s.deliver(
+            &["alice".into()],
+            None,
+            &Outbound::Frame(Bytes::from_static(b"x")),
+        );
+        assert!(r1.try_recv().is_err() && r3.try_recv().is_ok());
     }
 }

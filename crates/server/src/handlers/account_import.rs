@@ -5,8 +5,8 @@ use natter_proto::{codes, UserId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::parse;
-use crate::error::{Result, ServerError};
+use super::common::{check_lengths, parse};
+use crate::error::Result;
 use crate::state::{AppState, Caller};
 
 #[derive(Debug, Deserialize)]
@@ -19,28 +19,16 @@ pub struct Account {
     pub face_url: String,
 }
 
-impl Account {
-    /// Fails with 70402 when the nickname or avatar URL is longer than Tencent allows.
-    pub fn check_profile(&self) -> Result<()> {
-        for (field, value, limit) in [
-            ("Nick", &self.nick, MAX_NICK_BYTES),
-            ("FaceUrl", &self.face_url, MAX_FACE_URL_BYTES),
-        ] {
-            if value.len() > limit {
-                return Err(ServerError::bad_request(
-                    codes::ACCOUNT_INVALID_PARAMETER,
-                    format!("{field} is longer than {limit} bytes"),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
 pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
     caller.require_admin()?;
     let a: Account = parse(body, codes::ACCOUNT_INVALID_PARAMETER)?;
-    a.check_profile()?;
+    check_lengths(
+        &[
+            ("Nick", &a.nick, MAX_NICK_BYTES),
+            ("FaceUrl", &a.face_url, MAX_FACE_URL_BYTES),
+        ],
+        codes::ACCOUNT_INVALID_PARAMETER,
+    )?;
     let id = UserId::new(a.user_id)?;
     state
         .store

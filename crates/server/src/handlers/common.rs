@@ -115,6 +115,18 @@ pub fn u32_field(v: &Value, name: &str, code: u32) -> Result<Option<u64>> {
     }
 }
 
+/// Fails with `code` when a field is longer than its limit in bytes; the
+/// fields are `(name, value, limit)`.
+pub fn check_lengths(fields: &[(&str, &str, usize)], code: u32) -> Result<()> {
+    match fields.iter().find(|(_, value, limit)| value.len() > *limit) {
+        Some((name, _, limit)) => Err(ServerError::bad_request(
+            code,
+            format!("{name} is longer than {limit} bytes"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Fails with `code` unless the number `name` fits the protocol's 32-bit unsigned range.
 pub fn check_u32(name: &str, value: Option<u64>, code: u32) -> Result<()> {
     match value {

@@ -13,7 +13,7 @@ use rand::Rng;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::{now, parse};
+use super::common::{check_lengths, now, parse};
 use crate::error::{Result, ServerError};
 use crate::state::{AppState, Caller};
 use crate::store::{GroupRecord, MemberRecord};
@@ -64,23 +64,22 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
     if req.name.is_empty() || req.name.len() > MAX_GROUP_NAME_BYTES {
         return Err(bad("Name must be 1..=30 bytes"));
     }
-    for (field, value, limit) in [
-        (
-            "Introduction",
-            &req.introduction,
-            MAX_GROUP_INTRODUCTION_BYTES,
-        ),
-        (
-            "Notification",
-            &req.notification,
-            MAX_GROUP_NOTIFICATION_BYTES,
-        ),
-        ("FaceUrl", &req.face_url, MAX_GROUP_FACE_URL_BYTES),
-    ] {
-        if value.len() > limit {
-            return Err(bad(&format!("{field} is longer than {limit} bytes")));
-        }
-    }
+    check_lengths(
+        &[
+            (
+                "Introduction",
+                &req.introduction,
+                MAX_GROUP_INTRODUCTION_BYTES,
+            ),
+            (
+                "Notification",
+                &req.notification,
+                MAX_GROUP_NOTIFICATION_BYTES,
+            ),
+            ("FaceUrl", &req.face_url, MAX_GROUP_FACE_URL_BYTES),
+        ],
+        codes::GROUP_INVALID_PARAMETER,
+    )?;
     if req.member_list.len() > MAX_INITIAL_MEMBERS {
         return Err(ServerError::bad_request(
             codes::GROUP_TOO_MANY_ACCOUNTS,

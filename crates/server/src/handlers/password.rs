@@ -16,7 +16,7 @@ use natter_proto::{codes, UserId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::parse;
+use super::common::{check_lengths, parse};
 use crate::auth::unix_now;
 use crate::error::{Result, ServerError};
 use crate::state::{AppState, Caller};
@@ -74,15 +74,10 @@ pub async fn register(state: &AppState, caller: &Caller, body: Value) -> Result<
         ));
     }
     check_password_size(&req.password)?;
-    if req.nick.len() > natter_proto::limits::MAX_NICK_BYTES {
-        return Err(ServerError::bad_request(
-            codes::ACCOUNT_INVALID_PARAMETER,
-            format!(
-                "the nickname is longer than {} bytes",
-                natter_proto::limits::MAX_NICK_BYTES
-            ),
-        ));
-    }
+    check_lengths(
+        &[("Nick", &req.nick, natter_proto::limits::MAX_NICK_BYTES)],
+        codes::ACCOUNT_INVALID_PARAMETER,
+    )?;
     if let Some(source) = caller.source {
         state.passwords.signups.take(source)?;
     }

@@ -843,8 +843,6 @@ impl Store for SqliteStore {
         max_seq: Option<u64>,
         limit: usize,
     ) -> StoreResult<Vec<MsgItem>> {
-        // Sequences are 32-bit on the wire; anything larger means "the newest".
-        let max_seq = max_seq.filter(|s| *s <= i64::MAX as u64);
         let g = group_id.to_owned();
         self.read(move |c| {
             let mut stmt =
