@@ -11,6 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use natter_server::bus::LocalBus;
 use natter_server::config::Limits;
 use natter_server::handlers::dispatch;
+use natter_server::media::Media;
 use natter_server::sessions::Sessions;
 use natter_server::state::{AppState, Caller};
 use natter_server::store::{SqliteStore, Store};
@@ -73,6 +74,7 @@ fn server() -> &'static Server {
             sdkappid: 1_400_000_000,
             secret_key: "fuzz-key".into(),
             admin: "administrator".into(),
+            public_url: None,
             limits: Limits::default(),
         };
         let store = Arc::new(SqliteStore::open(&dir.path().join("natter.db")).expect("a store"));
@@ -82,7 +84,9 @@ fn server() -> &'static Server {
             }
             let sessions = Arc::new(Sessions::new(config.limits.sessions_per_user));
             let bus = Arc::new(LocalBus::new(sessions.clone()));
-            Arc::new(AppState::new(config, store, sessions, bus))
+            let media = Media::open(dir.path(), "http://127.0.0.1:1", "fuzz-key", &config.limits)
+                .expect("media storage");
+            Arc::new(AppState::new(config, store, sessions, bus, media))
         });
         Server {
             runtime,

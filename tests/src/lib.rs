@@ -41,6 +41,7 @@ impl TestServer {
             sdkappid: SDKAPPID,
             secret_key: SECRET.into(),
             admin: ADMIN.into(),
+            public_url: None,
             limits,
         };
         let server = natter_server::start(config).await.expect("server starts");

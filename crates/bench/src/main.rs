@@ -77,6 +77,7 @@ async fn start_server(dir: &tempfile::TempDir) -> natter_server::RunningServer {
         sdkappid: APP,
         secret_key: KEY.into(),
         admin: "administrator".into(),
+        public_url: None,
         // All load comes from loopback: the per-address cap would refuse
         // the fan-out's 1,000 members.
         limits: natter_server::config::Limits {

@@ -17,6 +17,7 @@ async fn server() -> (natter_server::RunningServer, tempfile::TempDir) {
         sdkappid: 1_400_000_000,
         secret_key: KEY.into(),
         admin: "administrator".into(),
+        public_url: None,
         limits: Default::default(),
     };
     (natter_server::start(config).await.unwrap(), dir)

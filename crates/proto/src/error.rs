@@ -15,6 +15,18 @@ pub mod codes {
     pub const NO_A2KEY: u32 = 2023;
     pub const REPEAT_LOGIN: u32 = 2025;
     pub const MESSAGE_SEND_FAIL: u32 = 2100;
+    // Rich media (reference §9 of the upload notes): checks before an
+    // upload, and its failures. The server answers the size codes too.
+    pub const UPLOAD_PLUGIN_MISSING: u32 = 2040;
+    pub const UPLOAD_SIGNATURE_FAILED: u32 = 2041;
+    pub const FILE_EMPTY: u32 = 2108;
+    pub const IMAGE_TYPE_UNSUPPORTED: u32 = 2252;
+    pub const IMAGE_TOO_LARGE: u32 = 2253;
+    pub const AUDIO_TOO_LARGE: u32 = 2301;
+    pub const VIDEO_TOO_LARGE: u32 = 2351;
+    pub const VIDEO_TYPE_UNSUPPORTED: u32 = 2352;
+    pub const UPLOAD_FAILED: u32 = 2400;
+    pub const FILE_TOO_LARGE: u32 = 2402;
     pub const MSG_INSTANCE_REQUIRED: u32 = 2105;
     pub const INVALID_CONVERSATION: u32 = 2106;
     pub const CONV_NOT_FOUND: u32 = 2500;

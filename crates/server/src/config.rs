@@ -29,6 +29,10 @@ pub struct FileConfig {
     pub sdkappid: Option<u64>,
     pub secret_key: Option<String>,
     pub admin: Option<String>,
+    /// Origin under which clients reach this server, e.g.
+    /// `https://chat.example.com` behind a reverse proxy. Media URLs in
+    /// messages start with it. Default: `http://<listen address>`.
+    pub public_url: Option<String>,
     #[serde(default)]
     pub limits: Limits,
 }
@@ -41,6 +45,9 @@ pub struct Config {
     pub sdkappid: u64,
     pub secret_key: String,
     pub admin: String,
+    /// Set: the configured origin, without a trailing slash. `None`:
+    /// `http://<bound address>` (see [`Config::public_url_for`]).
+    pub public_url: Option<String>,
     pub limits: Limits,
 }
 
@@ -79,7 +86,25 @@ pub struct Limits {
     /// Password checks that may wait for a hashing slot before new ones
     /// are refused (70169) rather than queued.
     pub password_hash_queue: usize,
+    /// Largest upload of each kind, in bytes (the reference's limits:
+    /// image and audio 20 MB, video and file 100 MB). A larger upload is
+    /// refused before a byte of it is stored.
+    pub image_upload_bytes: u64,
+    pub audio_upload_bytes: u64,
+    pub video_upload_bytes: u64,
+    pub file_upload_bytes: u64,
+    /// Seconds an unfinished upload is kept after its last byte arrived
+    /// (tus `Upload-Expires`); then its bytes are deleted.
+    pub upload_expiry_secs: u64,
+    /// Seconds an upload URL handed out by `im_cos_msg.pre_sig` stays usable.
+    pub upload_url_secs: u64,
+    /// Days a media URL in a delivered message keeps working. Each delivery
+    /// (push, sync, history) signs the URLs afresh for its conversation.
+    pub download_token_days: u64,
 }
+
+/// The reference's megabyte (the Web SDK's `upload_size_limit` unit).
+const MB: u64 = 1024 * 1024;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -94,6 +119,13 @@ impl Default for Limits {
             registrations_per_address_per_hour: 20,
             password_hashes_at_once: std::thread::available_parallelism().map_or(2, |n| n.get()),
             password_hash_queue: 64,
+            image_upload_bytes: 20 * MB,
+            audio_upload_bytes: 20 * MB,
+            video_upload_bytes: 100 * MB,
+            file_upload_bytes: 100 * MB,
+            upload_expiry_secs: 24 * 3600,
+            upload_url_secs: 15 * 60,
+            download_token_days: 7,
         }
     }
 }
@@ -157,14 +189,35 @@ impl Config {
             Some(k) => k,
             None => load_or_create_secret(&data_dir)?,
         };
+        let public_url = env("NATTER_PUBLIC_URL")
+            .or(file.public_url)
+            .map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(u) = &public_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) || u.contains(['?', '#']) {
+                return Err(ServerError::ConfigInvalid {
+                    name: "NATTER_PUBLIC_URL",
+                    value: u.clone(),
+                });
+            }
+        }
         Ok(Config {
             listen,
             data_dir,
             sdkappid,
             secret_key,
             admin,
+            public_url,
             limits: file.limits,
         })
+    }
+
+    /// The origin media URLs start with, once the server is bound to `addr`.
+    pub fn public_url_for(&self, addr: SocketAddr) -> String {
+        match &self.public_url {
+            Some(u) => u.clone(),
+            None if addr.ip().is_unspecified() => format!("http://127.0.0.1:{}", addr.port()),
+            None => format!("http://{addr}"),
+        }
     }
 }
 

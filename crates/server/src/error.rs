@@ -52,6 +52,22 @@ pub enum ServerError {
     AccountExists(String),
     #[error("SDKAppID {0} is not served here")]
     WrongSdkAppId(String),
+    #[error("no such file: {0}")]
+    MediaNotFound(String),
+    #[error("not allowed to access this file: {0}")]
+    MediaForbidden(String),
+    #[error("this file link has expired; reload the message for a fresh one")]
+    MediaLinkExpired,
+    #[error("the file is {size} bytes, more than the {limit}-byte limit for this kind")]
+    MediaTooLarge { code: u32, size: u64, limit: u64 },
+    #[error("the file is empty")]
+    MediaEmpty,
+    #[error("the upload is at offset {expected}, not {got}")]
+    UploadOffsetMismatch { expected: u64, got: u64 },
+    #[error("{0}")]
+    UploadInvalid(String),
+    #[error("blob storage error: {0}")]
+    Blob(String),
     #[error("database error: {0}")]
     Db(String),
     #[error("stored data is corrupt: {0}")]
@@ -126,10 +142,18 @@ impl ServerError {
             ServerError::Revoked(_) => codes::USERSIG_REVOKED,
             ServerError::AccountExists(_) => codes::ACCOUNT_INVALID_PARAMETER,
             ServerError::WrongSdkAppId(_) => codes::REST_BAD_SDKAPPID,
+            ServerError::MediaNotFound(_)
+            | ServerError::UploadOffsetMismatch { .. }
+            | ServerError::UploadInvalid(_) => codes::REQUEST_INVALID,
+            ServerError::MediaForbidden(_) => codes::USERSIG_INVALID,
+            ServerError::MediaLinkExpired => codes::USERSIG_EXPIRED,
+            ServerError::MediaTooLarge { code, .. } => *code,
+            ServerError::MediaEmpty => codes::FILE_EMPTY,
             // Internal failures; configuration and start-up errors never reach a client.
             ServerError::Db(_)
             | ServerError::Corrupt(_)
             | ServerError::WriterGone
+            | ServerError::Blob(_)
             | ServerError::ConfigRead { .. }
             | ServerError::ConfigParse { .. }
             | ServerError::ConfigInvalid { .. }

@@ -10,6 +10,7 @@ pub mod bus;
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod media;
 pub mod passwords;
 pub mod sessions;
 pub mod state;
@@ -76,7 +77,13 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         addr: config.listen,
         source,
     })?;
-    let state = Arc::new(AppState::new(config, store, sessions, bus));
+    let media = media::Media::open(
+        &config.data_dir,
+        &config.public_url_for(addr),
+        &config.secret_key,
+        &config.limits,
+    )?;
+    let state = Arc::new(AppState::new(config, store, sessions, bus, media));
     let listener = GuardedListener::new(listener, &state.config.limits);
     let app = transport::router(state.clone()).into_make_service_with_connect_info::<PeerAddr>();
     let warm = state.clone();
@@ -85,6 +92,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
             tracing::warn!(error = %e, "could not prepare password checks");
         }
     });
+    tokio::spawn(sweep_expired_uploads(state.clone()));
     let mut stop = state.shutdown_signal();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)
@@ -98,4 +106,20 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     });
     tracing::info!(%addr, sdkappid = state.config.sdkappid, data_dir = %state.config.data_dir.display(), "natter-server listening");
     Ok(RunningServer { addr, state, task })
+}
+
+/// Deletes abandoned uploads once a minute until shutdown.
+async fn sweep_expired_uploads(state: Arc<AppState>) {
+    let mut stop = state.shutdown_signal();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let now = auth::unix_now();
+        if let Err(e) = state.media.sweep_expired(state.store.as_ref(), now).await {
+            tracing::warn!(error = %e, "could not delete expired uploads");
+        }
+    }
 }

@@ -14,6 +14,7 @@ use crate::auth::{unix_now, Auth};
 use crate::bus::{Bus, Delivery};
 use crate::config::Config;
 use crate::error::{Result, ServerError};
+use crate::media::Media;
 use crate::passwords::Passwords;
 use crate::sessions::{ConnId, Outbound, Sessions};
 use crate::store::{Store, UserRecord};
@@ -74,6 +75,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub sessions: Arc<Sessions>,
     pub bus: Arc<dyn Bus>,
+    pub media: Media,
     /// Member lists for fan-out, filled on first use and dropped on change.
     members_cache: RwLock<HashMap<String, Arc<[String]>>>,
     /// Accounts seen recently, so a send needs no read for sender and receiver.
@@ -91,6 +93,7 @@ impl AppState {
         store: Arc<dyn Store>,
         sessions: Arc<Sessions>,
         bus: Arc<dyn Bus>,
+        media: Media,
     ) -> Self {
         let auth = Auth::new(config.sdkappid, config.secret_key.clone());
         let passwords = Passwords::new(&config.limits);
@@ -101,6 +104,7 @@ impl AppState {
             store,
             sessions,
             bus,
+            media,
             members_cache: RwLock::new(HashMap::new()),
             users_cache: RwLock::new(HashMap::new()),
             revocations: RwLock::new(HashMap::new()),

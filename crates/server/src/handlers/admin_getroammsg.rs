@@ -8,7 +8,7 @@ use natter_proto::{codes, MsgItem};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::parse;
+use super::common::{outgoing, parse};
 use crate::error::{Result, ServerError};
 use crate::state::{AppState, Caller};
 
@@ -80,6 +80,6 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
         "MsgCnt": picked.len(),
         "LastMsgTime": last_time,
         "LastMsgKey": last_key,
-        "MsgList": picked,
+        "MsgList": outgoing(state, &picked),
     }))
 }

@@ -27,13 +27,29 @@ pub fn parse<T: DeserializeOwned>(body: Value, code: u32) -> Result<T> {
         .map_err(|e| ServerError::bad_request(code, format!("invalid request: {e}")))
 }
 
+/// Messages as they leave the server: media URLs signed for their
+/// conversation (`media::urls`). Every handler that returns stored
+/// messages goes through this.
+pub fn outgoing<'a, I>(state: &AppState, items: I) -> Vec<MsgItem>
+where
+    I: IntoIterator<Item = &'a MsgItem>,
+{
+    let now = now();
+    items
+        .into_iter()
+        .map(|i| state.media.urls.signed(i, now).into_owned())
+        .collect()
+}
+
 /// The push body for new C2C messages.
-pub fn c2c_push(items: &[&MsgItem]) -> Value {
+pub fn c2c_push(state: &AppState, items: &[&MsgItem]) -> Value {
+    let items = outgoing(state, items.iter().copied());
     json!({"EventArray": [{"Event": EVENT_C2C, "C2cMsgArray": items}]})
 }
 
 /// The push body for new group messages.
-pub fn group_push(items: &[&MsgItem]) -> Value {
+pub fn group_push(state: &AppState, items: &[&MsgItem]) -> Value {
+    let items = outgoing(state, items.iter().copied());
     json!({"EventArray": [{"Event": EVENT_GROUP, "GroupMsgArray": items}]})
 }
 

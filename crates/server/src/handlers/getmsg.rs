@@ -7,6 +7,8 @@
 
 use serde_json::{json, Value};
 
+use super::common::outgoing;
+
 use crate::error::Result;
 use crate::state::{AppState, Caller};
 use crate::store::SyncCursor;
@@ -39,7 +41,7 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
             Ok(json!({
                 "Cookie": batch.cursor.to_cookie(),
                 "SyncFlag": if batch.complete { 2 } else { 0 },
-                "MsgList": batch.items,
+                "MsgList": outgoing(state, &batch.items),
                 "C2CPairUnreadCount": unread,
             }))
         }

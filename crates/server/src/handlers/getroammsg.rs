@@ -7,7 +7,7 @@ use natter_proto::{codes, MsgItem};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::parse;
+use super::common::{outgoing, parse};
 use crate::error::{Result, ServerError};
 use crate::state::{AppState, Caller};
 
@@ -44,6 +44,6 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
         "MsgCnt": page.items.len(),
         "MsgKey": oldest.map(|i| i.c2c_msg_key()).unwrap_or_default(),
         "LastMsgTime": oldest.map(|i| i.msg_time_stamp).unwrap_or(0),
-        "MsgList": page.items,
+        "MsgList": outgoing(state, &page.items),
     }))
 }

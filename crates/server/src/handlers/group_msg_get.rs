@@ -7,7 +7,7 @@ use natter_proto::limits::HISTORY_REQUEST_MAX;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::{check_u32, load_group, parse, require_member};
+use super::common::{check_u32, load_group, outgoing, parse, require_member};
 use crate::error::Result;
 use crate::state::{AppState, Caller};
 
@@ -43,6 +43,6 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
         "GroupId": req.group_id,
         "IsFinished": if next < 1 { 2 } else { 1 },
         "NextReqMsgSeq": next,
-        "RspMsgList": items,
+        "RspMsgList": outgoing(state, &items),
     }))
 }

@@ -6,7 +6,7 @@ use natter_proto::{codes, types};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::common::{check_u32, load_group, parse};
+use super::common::{check_u32, load_group, outgoing, parse};
 use crate::error::Result;
 use crate::state::{AppState, Caller};
 
@@ -31,7 +31,7 @@ pub async fn handle(state: &AppState, caller: &Caller, body: Value) -> Result<Va
         .group_history(&req.group_id, req.req_msg_seq.filter(|s| *s > 0), limit)
         .await?;
     let finished = items.last().is_none_or(|i| i.msg_seq <= 1);
-    let list: Vec<Value> = items
+    let list: Vec<Value> = outgoing(state, &items)
         .iter()
         .map(|i| {
             json!({

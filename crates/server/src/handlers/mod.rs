@@ -13,6 +13,7 @@ mod account_import;
 mod add_group_member;
 mod admin_getroammsg;
 mod batchsendmsg;
+mod cos_msg;
 mod create_group;
 mod delete_group_member;
 mod destroy_group;
@@ -109,6 +110,10 @@ pub async fn dispatch(
         "group_open_http_svc.get_group_self_member_info" => {
             get_group_self_member_info::handle(state, caller, body).await?
         }
+
+        "im_cos_msg.pre_sig" => cos_msg::pre_sig(state, caller, body).await?,
+        "im_cos_msg.simple_sig" => cos_msg::simple_sig(state, caller, body).await?,
+        "im_cos_msg.get_imageinfo" => cos_msg::get_imageinfo(state, caller, body).await?,
 
         "recentcontact.page_get" => page_get::handle(state, caller, body).await?,
         "profile.portrait_get_all" | "profile.portrait_get" => {

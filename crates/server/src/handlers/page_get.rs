@@ -5,6 +5,8 @@
 
 use serde_json::{json, Value};
 
+use super::common::now;
+
 use crate::error::Result;
 use crate::state::{AppState, Caller};
 
@@ -12,6 +14,7 @@ pub async fn handle(state: &AppState, caller: &Caller, _body: Value) -> Result<V
     let mut sessions: Vec<(u64, Value)> = Vec::new();
     for c in state.store.c2c_conversations(&caller.user).await? {
         let Some(last) = c.last else { continue };
+        let last = state.media.urls.signed(&last, now()).into_owned();
         let item = json!({
             "Type": 1, "To_Account": c.peer, "MsgTime": last.msg_time_stamp, "MsgSeq": last.msg_seq,
             "MsgRandom": last.msg_random, "LastC2CMsgFromAccount": last.from_account,
@@ -21,17 +24,21 @@ pub async fn handle(state: &AppState, caller: &Caller, _body: Value) -> Result<V
         sessions.push((last.msg_time_stamp, item));
     }
     for g in state.store.group_conversations(&caller.user).await? {
+        let last = g
+            .last
+            .as_ref()
+            .map(|l| state.media.urls.signed(l, now()).into_owned());
         let time = g
             .last
             .as_ref()
             .map_or(g.group.created_at, |l| l.msg_time_stamp);
         let item = json!({
             "Type": 2, "ToAccount": g.group.group_id, "MsgTime": time,
-            "MsgSeq": g.last.as_ref().map_or(0, |l| l.msg_seq),
-            "MsgGroupFromAccount": g.last.as_ref().map(|l| l.from_account.clone()).unwrap_or_default(),
-            "LastMsg": {"MsgBody": g.last.as_ref().map(|l| json!(l.msg_body)).unwrap_or(json!([]))},
+            "MsgSeq": last.as_ref().map_or(0, |l| l.msg_seq),
+            "MsgGroupFromAccount": last.as_ref().map(|l| l.from_account.clone()).unwrap_or_default(),
+            "LastMsg": {"MsgBody": last.as_ref().map(|l| json!(l.msg_body)).unwrap_or(json!([]))},
             "UnreadMsgCount": g.unread, "MsgGroupReadedSeq": g.read_seq, "GroupNextMsgSeq": g.group.last_seq + 1,
-            "GroupName": g.group.name, "GroupType": g.group.group_type, "NatterLastMsg": g.last,
+            "GroupName": g.group.name, "GroupType": g.group.group_type, "NatterLastMsg": last,
         });
         sessions.push((time, item));
     }

@@ -82,7 +82,8 @@ async fn send(state: &AppState, caller: &Caller, req: Request) -> Result<Sent> {
         codes::GROUP_INVALID_PARAMETER,
     )?;
     check_send_msg_control(&req.send_msg_control, codes::GROUP_INVALID_PARAMETER)?;
-    let msg_body = parse_body(&req.msg_body, &req.cloud_custom_data)?;
+    let mut msg_body = parse_body(&req.msg_body, &req.cloud_custom_data)?;
+    state.media.urls.strip_tokens(&mut msg_body);
     let at_list: Vec<String> = req.group_at_info.iter().map(GroupAtInfo::to_user).collect();
     validate_at_list(&at_list)?;
     if let Some(bad) = req
@@ -180,7 +181,7 @@ async fn send(state: &AppState, caller: &Caller, req: Request) -> Result<Sent> {
             members,
             caller.conn,
             natter_proto::wire::PUSH_MSG,
-            group_push(&[&sent.item]),
+            group_push(state, &[&sent.item]),
         );
     }
     Ok(sent)

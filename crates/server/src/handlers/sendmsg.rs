@@ -125,7 +125,8 @@ pub async fn send_c2c(
         codes::JSON_PARSE_FAILED,
     )?;
     check_send_msg_control(&req.send_msg_control, codes::JSON_PARSE_FAILED)?;
-    let msg_body = parse_body(&req.msg_body, &req.cloud_custom_data)?;
+    let mut msg_body = parse_body(&req.msg_body, &req.cloud_custom_data)?;
+    state.media.urls.strip_tokens(&mut msg_body);
     if matches!(req.msg_life_time, Some(t) if t > natter_proto::limits::MAX_MSG_LIFETIME) {
         return Err(ServerError::bad_request(
             codes::MSG_LIFETIME_INVALID,
@@ -202,7 +203,7 @@ pub async fn send_c2c(
         state.store.store_c2c(item, dedupe).await?
     };
     if !sent.duplicate {
-        let body = c2c_push(&[&sent.item]);
+        let body = c2c_push(state, &[&sent.item]);
         let sync_sender = req.sync_other_machine != Some(2);
         let targets: Arc<[String]> = if sync_sender && from != to {
             vec![to.to_owned(), from].into()

@@ -145,6 +145,60 @@ pub struct GroupConversation {
     pub read_seq: u64,
 }
 
+/// Where an upload is in its life. Only `Complete` uploads are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadState {
+    /// An upload URL was handed out (`im_cos_msg.pre_sig`); no byte yet.
+    Pending,
+    /// Bytes are arriving; `offset` of them are durable in staging.
+    Receiving,
+    /// Every byte is in the blob store.
+    Complete,
+}
+
+impl UploadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadState::Pending => "pending",
+            UploadState::Receiving => "receiving",
+            UploadState::Complete => "complete",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(UploadState::Pending),
+            "receiving" => Some(UploadState::Receiving),
+            "complete" => Some(UploadState::Complete),
+            _ => None,
+        }
+    }
+}
+
+/// An uploaded (or uploading) media object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRecord {
+    /// 32 lowercase hex digits (128 random bits): the blob's name.
+    pub key: String,
+    pub owner: String,
+    /// Tencent's file type: 1 image, 2 video, 3 audio, 255 file.
+    pub kind: u32,
+    /// The name the uploader gave (the Web SDK sends a random one).
+    pub file_name: String,
+    /// What the uploader said the content is; downloads only trust it
+    /// for passive types (see `media::content_type`).
+    pub content_type: String,
+    /// Total bytes, once known (tus: at creation; PUT: when it starts).
+    pub length: Option<u64>,
+    /// Bytes durable in staging (equal to `length` once complete).
+    pub offset: u64,
+    pub state: UploadState,
+    pub created_at: u64,
+    /// Unix seconds after which an unfinished upload is deleted.
+    pub expires_at: u64,
+    /// Facts learnt about the content (image size), as JSON; empty if none.
+    pub info: String,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Returns the account, creating it if it does not exist (a valid UserSig logs anyone in).
@@ -221,6 +275,21 @@ pub trait Store: Send + Sync + 'static {
     async fn sync(&self, user: &str, cursor: SyncCursor, limit: usize) -> StoreResult<SyncBatch>;
     /// The cursor of the newest stored message.
     async fn sync_head(&self) -> StoreResult<SyncCursor>;
+
+    /// Records a new upload; false (nothing changed) if the key exists.
+    async fn create_upload(&self, upload: UploadRecord) -> StoreResult<bool>;
+    async fn upload(&self, key: &str) -> StoreResult<Option<UploadRecord>>;
+    /// Moves a `Pending` upload of `owner` to `Receiving` with its length;
+    /// false if it is not pending (an upload URL works once).
+    async fn claim_upload(&self, key: &str, owner: &str, length: u64) -> StoreResult<bool>;
+    /// Records that `offset` bytes are durable, and the new expiry.
+    async fn set_upload_offset(&self, key: &str, offset: u64, expires_at: u64) -> StoreResult<()>;
+    /// Marks an upload complete: every one of its `length` bytes is in the blob store.
+    async fn complete_upload(&self, key: &str, length: u64) -> StoreResult<()>;
+    async fn set_upload_info(&self, key: &str, info: &str) -> StoreResult<()>;
+    async fn delete_upload(&self, key: &str) -> StoreResult<()>;
+    /// Keys of unfinished uploads that expired before `now`.
+    async fn expired_uploads(&self, now: u64, limit: usize) -> StoreResult<Vec<String>>;
 }
 
 #[cfg(test)]

@@ -42,6 +42,20 @@ CREATE TABLE IF NOT EXISTS users (
     -- account of the same ID (deleted) and are not this one's.
     c2c_floor INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS uploads (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    kind INTEGER NOT NULL,
+    file_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    length INTEGER,
+    offset INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    info TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS uploads_expiry ON uploads(expires_at) WHERE state != 'complete';
 CREATE TABLE IF NOT EXISTS revocations (
     user_id TEXT PRIMARY KEY,
     revoked_at INTEGER NOT NULL
@@ -322,6 +336,25 @@ fn revoke_in(conn: &Connection, user: &str, revoked_at: u64) -> StoreResult<()> 
         params![user, revoked_at],
     )?;
     Ok(())
+}
+
+fn read_upload(r: &rusqlite::Row<'_>) -> rusqlite::Result<(UploadRecord, String)> {
+    Ok((
+        UploadRecord {
+            key: r.get(0)?,
+            owner: r.get(1)?,
+            kind: r.get(2)?,
+            file_name: r.get(3)?,
+            content_type: r.get(4)?,
+            length: r.get(5)?,
+            offset: r.get(6)?,
+            state: UploadState::Pending,
+            created_at: r.get(8)?,
+            expires_at: r.get(9)?,
+            info: r.get(10)?,
+        },
+        r.get(7)?,
+    ))
 }
 
 fn parse_item(text: String) -> StoreResult<MsgItem> {
@@ -934,6 +967,124 @@ impl Store for SqliteStore {
                     r.get(0)
                 })?,
             })
+        })
+        .await
+    }
+
+    async fn create_upload(&self, upload: UploadRecord) -> StoreResult<bool> {
+        self.write(move |c| {
+            let inserted = c
+                .prepare_cached(
+                    "INSERT INTO uploads (key, owner, kind, file_name, content_type, length,
+                         offset, state, created_at, expires_at, info)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                     ON CONFLICT(key) DO NOTHING",
+                )?
+                .execute(params![
+                    upload.key,
+                    upload.owner,
+                    upload.kind,
+                    upload.file_name,
+                    upload.content_type,
+                    upload.length,
+                    upload.offset,
+                    upload.state.as_str(),
+                    upload.created_at,
+                    upload.expires_at,
+                    upload.info
+                ])?;
+            Ok(inserted == 1)
+        })
+        .await
+    }
+
+    async fn upload(&self, key: &str) -> StoreResult<Option<UploadRecord>> {
+        let key = key.to_owned();
+        self.read(move |c| {
+            let row = c
+                .prepare_cached(
+                    "SELECT key, owner, kind, file_name, content_type, length, offset, state,
+                            created_at, expires_at, info FROM uploads WHERE key = ?1",
+                )?
+                .query_row([key], read_upload)
+                .optional()?;
+            row.map(|(mut upload, state)| {
+                upload.state = UploadState::parse(&state)
+                    .ok_or_else(|| ServerError::Corrupt(format!("upload state {state:?}")))?;
+                Ok(upload)
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn claim_upload(&self, key: &str, owner: &str, length: u64) -> StoreResult<bool> {
+        let (key, owner) = (key.to_owned(), owner.to_owned());
+        self.write(move |c| {
+            let claimed = c
+                .prepare_cached(
+                    "UPDATE uploads SET state = 'receiving', length = ?3
+                     WHERE key = ?1 AND owner = ?2 AND state = 'pending'",
+                )?
+                .execute(params![key, owner, length])?;
+            Ok(claimed == 1)
+        })
+        .await
+    }
+
+    async fn set_upload_offset(&self, key: &str, offset: u64, expires_at: u64) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.write(move |c| {
+            c.prepare_cached(
+                "UPDATE uploads SET offset = ?2, expires_at = ?3 WHERE key = ?1 AND state = 'receiving'",
+            )?
+            .execute(params![key, offset, expires_at])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn complete_upload(&self, key: &str, length: u64) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.write(move |c| {
+            c.prepare_cached(
+                "UPDATE uploads SET state = 'complete', offset = ?2, length = ?2 WHERE key = ?1",
+            )?
+            .execute(params![key, length])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_upload_info(&self, key: &str, info: &str) -> StoreResult<()> {
+        let (key, info) = (key.to_owned(), info.to_owned());
+        self.write(move |c| {
+            c.prepare_cached("UPDATE uploads SET info = ?2 WHERE key = ?1")?
+                .execute(params![key, info])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_upload(&self, key: &str) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.write(move |c| {
+            c.prepare_cached("DELETE FROM uploads WHERE key = ?1")?
+                .execute([key])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn expired_uploads(&self, now: u64, limit: usize) -> StoreResult<Vec<String>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT key FROM uploads WHERE state != 'complete' AND expires_at < ?1 LIMIT ?2",
+            )?;
+            let keys = stmt
+                .query_map(params![now, limit as u64], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(keys)
         })
         .await
     }
