@@ -342,6 +342,13 @@ async fn tus_create(
         .expect("POST answered")
 }
 
+/// The absolute URL of an upload from its `Location` (relative, as tus allows).
+fn location(server: &TestServer, resp: &reqwest::Response) -> String {
+    let location = resp.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with("/media/tus/"), "{location}");
+    format!("{}{location}", server.http_url())
+}
+
 async fn tus(method: reqwest::Method, url: &str, user: &str) -> reqwest::RequestBuilder {
     http()
         .request(method, url)
@@ -410,7 +417,7 @@ async fn tus_conformance() {
     let resp = tus_create(&server, "alice", data.len() as u64, "file", "report.pdf").await;
     assert_eq!(resp.status().as_u16(), 201);
     assert!(resp.headers().contains_key("upload-expires"));
-    let url = resp.headers()["location"].to_str().unwrap().to_owned();
+    let url = location(&server, &resp);
     assert_eq!(head_offset(&url, "alice").await, (200, Some(0)));
     assert_eq!(
         head_offset(&url, "mallory").await.0,
@@ -461,7 +468,7 @@ async fn tus_conformance() {
 
     // Termination of an unfinished one.
     let resp = tus_create(&server, "alice", 10, "file", "x").await;
-    let url = resp.headers()["location"].to_str().unwrap().to_owned();
+    let url = location(&server, &resp);
     assert_eq!(
         patch(&url, "alice", 0, vec![1u8; 4].into())
             .await
@@ -497,7 +504,7 @@ async fn active_content_is_never_served_as_such() {
         .send()
         .await
         .unwrap();
-    let url = resp.headers()["location"].to_str().unwrap().to_owned();
+    let url = location(&server, &resp);
     let html = b"<html><script>alert(document.cookie)</script>".to_vec();
     let resp = patch(&url, "alice", 0, html[..43].to_vec().into()).await;
     let media_url = resp.headers()["natter-media-url"]
@@ -522,7 +529,7 @@ async fn a_cut_upload_resumes_from_what_the_server_has() {
     let server = TestServer::start().await;
     let data = noise(2_000_000);
     let resp = tus_create(&server, "alice", data.len() as u64, "video", "clip.mp4").await;
-    let url = resp.headers()["location"].to_str().unwrap().to_owned();
+    let url = location(&server, &resp);
 
     // 1.2 MB go through, then (once they are surely on the wire) the connection breaks.
     use futures_util::StreamExt;
@@ -577,7 +584,7 @@ async fn abandoned_uploads_expire_and_their_bytes_go() {
     };
     let server = TestServer::start_with(limits).await;
     let resp = tus_create(&server, "alice", 100, "file", "a").await;
-    let url = resp.headers()["location"].to_str().unwrap().to_owned();
+    let url = location(&server, &resp);
     assert_eq!(
         patch(&url, "alice", 0, vec![7u8; 40].into())
             .await

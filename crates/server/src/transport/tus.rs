@@ -3,7 +3,7 @@
 //!
 //! * `POST /media/tus` with `Upload-Length` (and `Upload-Metadata`:
 //!   `filename`, `filetype`, and Natter's `kind` = image|video|audio|file)
-//!   → 201 and `Location`. The size limit of the kind is checked here,
+//!   → 201 and a relative `Location`. The size limit of the kind is checked here,
 //!   before a byte is stored.
 //! * `HEAD /media/tus/<key>` → `Upload-Offset`: the bytes that are durable.
 //! * `PATCH /media/tus/<key>` (`application/offset+octet-stream`,
@@ -163,13 +163,11 @@ pub async fn create(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
         Ok(record) => {
             let mut r = tus_response(StatusCode::CREATED);
             let h = r.headers_mut();
+            // Relative (tus allows it): the client resolves it against the
+            // URL it reached the server at, whatever proxy is in between.
             h.insert(
                 header::LOCATION,
-                header_value(&format!(
-                    "{}/media/tus/{}",
-                    state.media.urls.public_url(),
-                    record.key
-                )),
+                header_value(&format!("/media/tus/{}", record.key)),
             );
             h.insert(UPLOAD_EXPIRES, http_date(record.expires_at));
             r
