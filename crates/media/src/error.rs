@@ -9,6 +9,10 @@ pub const FILE_EMPTY: u32 = 2108;
 pub const IMAGE_TYPE_UNSUPPORTED: u32 = 2252;
 /// `MSG_I_SIZE_LIMIT`: the image is too large.
 pub const IMAGE_TOO_LARGE: u32 = 2253;
+/// `MSG_VIDEO_TYPES_LIMIT`: not a video of a supported container.
+pub const VIDEO_TYPE_UNSUPPORTED: u32 = 2352;
+/// `MSG_F_UPLOAD_FAIL`: the file cannot be read or sent.
+pub const UPLOAD_FAILED: u32 = 2400;
 
 #[derive(Debug, Error)]
 pub enum MediaError {
@@ -22,6 +26,10 @@ pub enum MediaError {
     Corrupt(String),
     #[error("the thumbnail cannot be made: {0}")]
     Encode(String),
+    #[error("not an MP4 or QuickTime video")]
+    UnsupportedVideo,
+    #[error("cannot read the file: {0}")]
+    Io(String),
 }
 
 impl MediaError {
@@ -33,6 +41,8 @@ impl MediaError {
                 IMAGE_TYPE_UNSUPPORTED
             }
             MediaError::TooManyPixels { .. } => IMAGE_TOO_LARGE,
+            MediaError::UnsupportedVideo => VIDEO_TYPE_UNSUPPORTED,
+            MediaError::Io(_) => UPLOAD_FAILED,
         }
     }
 }

@@ -1,9 +1,12 @@
 //! `natter-media`: what Natter does to media before it is sent and when a
-//! sender uploads only an original. Today: image thumbnails in Tencent's two
-//! sizes ([`thumbnail`]).
+//! sender uploads only an original: image thumbnails in Tencent's two
+//! sizes ([`thumbnail`]) and video probing with a first-frame snapshot
+//! ([`video`]).
 
 pub mod error;
 pub mod thumbnail;
+pub mod video;
 
 pub use error::MediaError;
 pub use thumbnail::{thumbnails, Thumbnail, Thumbnails};
+pub use video::{probe_video, VideoInfo};

@@ -118,7 +118,7 @@ pub fn thumbnails(bytes: &[u8]) -> Result<Thumbnails, MediaError> {
 /// The size of `width` × `height` shrunk so its short side is `short` (or
 /// left alone if it is already that small), and its long side at most
 /// [`MAX_LONG_SIDE`]. Never 0.
-fn fit(width: u32, height: u32, short: u32) -> (u32, u32) {
+pub(crate) fn fit(width: u32, height: u32, short: u32) -> (u32, u32) {
     let (w, h) = (u64::from(width), u64::from(height));
     let shortest = w.min(h).max(1);
     let longest = w.max(h).max(1);
@@ -250,7 +250,7 @@ fn flatten_onto_white(image: DynamicImage) -> Vec<u8> {
     rgb
 }
 
-fn resize(
+pub(crate) fn resize(
     rgb: &[u8],
     width: u32,
     height: u32,
@@ -269,7 +269,7 @@ fn resize(
     Ok(dst.into_vec())
 }
 
-fn encode(
+pub(crate) fn encode(
     rgb: Vec<u8>,
     width: u32,
     height: u32,

@@ -36,6 +36,31 @@ pub enum SdkError {
     /// The user was kicked out or logged out while the call was pending.
     #[error("kicked out or logged out")]
     LoggedOut,
+    /// An upload or download was refused: the HTTP status and Tencent's code.
+    #[error("HTTP {status}, error {code}: {message}")]
+    Http {
+        status: u16,
+        code: u32,
+        message: String,
+    },
+    /// A local file cannot be read or written.
+    #[error("{path}: {reason}")]
+    File { path: String, reason: String },
+    /// The file cannot be sent as this kind of message (size, type, empty).
+    #[error("{message}")]
+    Media { code: u32, message: String },
+    /// The upload was cancelled.
+    #[error("the upload was cancelled")]
+    Cancelled,
+}
+
+impl From<natter_media::MediaError> for SdkError {
+    fn from(e: natter_media::MediaError) -> Self {
+        SdkError::Media {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
 }
 
 impl SdkError {
@@ -51,6 +76,8 @@ impl SdkError {
             SdkError::BadReply { .. } => codes::UNCAUGHT_ERROR,
             SdkError::Invalid(e) => e.code(),
             SdkError::LoggedOut => codes::LOGGED_OUT,
+            SdkError::Http { code, .. } | SdkError::Media { code, .. } => *code,
+            SdkError::File { .. } | SdkError::Cancelled => codes::UPLOAD_FAILED,
         }
     }
 }

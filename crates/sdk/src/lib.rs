@@ -18,6 +18,7 @@ mod connection;
 pub mod conversation;
 pub mod error;
 pub mod events;
+pub mod upload;
 
 pub use chat::{
     websocket_base, Chat, ChatOptions, GroupMember, MessageListPage, Profile, SendOptions,
