@@ -197,7 +197,33 @@ pub struct Proxy {
     pub addr: SocketAddr,
     links: Arc<Mutex<Vec<JoinHandle<()>>>>,
     down: Arc<std::sync::atomic::AtomicBool>,
+    /// Bytes that went from clients to the server.
+    upstream_bytes: Arc<std::sync::atomic::AtomicU64>,
     accept: JoinHandle<()>,
+}
+
+/// Copies `from` to `to`, counting the bytes into `count`.
+async fn copy_counted(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    count: Option<Arc<std::sync::atomic::AtomicU64>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).await.is_err() {
+                    break;
+                }
+                if let Some(c) = &count {
+                    c.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 impl Proxy {
@@ -208,14 +234,22 @@ impl Proxy {
         let l2 = links.clone();
         let down: Arc<std::sync::atomic::AtomicBool> = Arc::default();
         let d2 = down.clone();
+        let upstream_bytes: Arc<std::sync::atomic::AtomicU64> = Arc::default();
+        let counter = upstream_bytes.clone();
         let accept = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
                 if d2.load(std::sync::atomic::Ordering::SeqCst) {
                     continue; // dropping `inbound` refuses the connection
                 }
+                let counter = counter.clone();
                 let link = tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    if let Ok(outbound) = TcpStream::connect(upstream).await {
+                        let (in_read, in_write) = inbound.into_split();
+                        let (out_read, out_write) = outbound.into_split();
+                        tokio::join!(
+                            copy_counted(in_read, out_write, Some(counter)),
+                            copy_counted(out_read, in_write, None),
+                        );
                     }
                 });
                 l2.lock().expect("links").push(link);
@@ -225,8 +259,15 @@ impl Proxy {
             addr,
             links,
             down,
+            upstream_bytes,
             accept,
         }
+    }
+
+    /// Bytes clients sent through the proxy so far.
+    pub fn upstream_bytes(&self) -> u64 {
+        self.upstream_bytes
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn ws_url(&self) -> String {

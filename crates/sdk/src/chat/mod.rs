@@ -5,18 +5,21 @@
 //! * [`sync`] — the sync position, pushes and resyncs, delivering messages once;
 //! * [`conversations`] — the conversation list, unread counts, read reports;
 //! * [`send`] — creating messages and sending them;
+//! * [`media`] — image, file and video messages: made from files, uploaded on send;
 //! * [`history`] — paged message history;
 //! * [`groups`] and [`profiles`] — groups and their members, users' profiles.
 
 mod conversations;
 mod groups;
 mod history;
+mod media;
 mod profiles;
 mod send;
 mod session;
 mod sync;
 
 pub use groups::GroupMember;
+pub use media::{LocalPreview, FILE_MAX_BYTES, IMAGE_MAX_BYTES, VIDEO_MAX_BYTES};
 pub use profiles::Profile;
 
 use std::collections::HashMap;
@@ -59,9 +62,46 @@ impl ChatOptions {
     }
 }
 
+/// How far an upload (or download) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub bytes: u64,
+    pub total: u64,
+}
+
+impl Progress {
+    /// Done, from 0.0 to 1.0.
+    pub fn fraction(&self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            self.bytes as f64 / self.total as f64
+        }
+    }
+}
+
+/// A progress callback (the Web SDK's `onProgress`). Called at most about
+/// 30 times a second with growing values, and always last with 1.0.
+#[derive(Clone)]
+pub struct OnProgress(pub Arc<dyn Fn(Progress) + Send + Sync>);
+
+impl OnProgress {
+    pub fn new(f: impl Fn(Progress) + Send + Sync + 'static) -> OnProgress {
+        OnProgress(Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for OnProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnProgress")
+    }
+}
+
 /// Options of [`Chat::send_message`] (the Web SDK's `sendMessage` options).
 #[derive(Debug, Clone, Default)]
 pub struct SendOptions {
+    /// Upload progress of an image, file or video message.
+    pub on_progress: Option<OnProgress>,
     /// Deliver only to online receivers; not stored, no unread, no lastMessage.
     pub online_user_only: bool,
     /// `SendMsgControl: NoUnread`.
@@ -83,11 +123,15 @@ pub struct MessageListPage {
 struct Outgoing {
     elements: Vec<Element>,
     at_user_list: Vec<String>,
+    /// The file still to upload, for media messages.
+    media: Option<media::PendingMedia>,
 }
 
 #[derive(Default)]
 struct State {
     user: Option<String>,
+    /// The UserSig of the login: it authorises uploads and downloads.
+    user_sig: String,
     tiny_id: String,
     /// Server time minus local time, seconds.
     time_offset: i64,

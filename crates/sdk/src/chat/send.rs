@@ -103,16 +103,26 @@ impl Chat {
             Outgoing {
                 elements,
                 at_user_list,
+                media: None,
             },
         );
         Ok(m)
     }
 
-    /// Sends a message created by this instance (`sendMessage`). On success
+    /// Sends a message created by this instance (`sendMessage`); an image,
+    /// file or video message is uploaded first (progress to
+    /// `options.on_progress`). On success
     /// `message` gets `status: success`, the server time and (groups) the
     /// group sequence; on failure `status: fail` and the error. Sending the
     /// same message again after a failure is safe: the server deduplicates.
     pub async fn send_message(&self, message: &mut Message, options: &SendOptions) -> Result<()> {
+        if let Err(e) = self
+            .upload_attachments(message, options.on_progress.as_ref())
+            .await
+        {
+            message.status = status::FAIL.to_owned();
+            return Err(e);
+        }
         let (elements, at_user_list) = {
             let st = self.state();
             let out = st

@@ -60,7 +60,11 @@ impl Chat {
             *self.inner.conn.lock().unwrap_or_else(|p| p.into_inner()) = None;
             return Err(e);
         }
-        self.state().user = Some(user_id.to_owned());
+        {
+            let mut st = self.state();
+            st.user = Some(user_id.to_owned());
+            st.user_sig = user_sig.to_owned();
+        }
         self.emit(Event::NetStateChange(NetState::Connected));
         if let Err(e) = self.initial_sync().await {
             self.shutdown();
@@ -175,6 +179,9 @@ impl Chat {
         }
         let was_ready = {
             let mut st = self.state();
+            for media in st.outbox.values().filter_map(|o| o.media.as_ref()) {
+                media.cancel.cancel();
+            }
             let was = st.ready;
             *st = State {
                 client_seq: st.client_seq,
