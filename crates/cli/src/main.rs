@@ -2,11 +2,13 @@
 //! from scripts. Output is JSON (one object per line for streams), in the
 //! Web SDK's shapes, so other tools can consume it.
 
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 use natter_sdk::account::{self, AdminClient};
-use natter_sdk::{types, Chat, ChatOptions, Event, SendOptions};
+use natter_sdk::{types, Chat, ChatOptions, Event, OnProgress, SdkError, SendOptions};
 use serde_json::{json, Value};
 
 #[derive(Parser)]
@@ -70,7 +72,10 @@ struct Admin {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Send a text message to a user (--to) or a group (--group); prints the sent message.
+    /// Send a text, image, file or video message to a user (--to) or a
+    /// group (--group); prints the sent message. Upload progress goes to
+    /// stderr: a bar on a terminal, else JSON lines.
+    #[command(group(ArgGroup::new("content").required(true).args(["text", "image", "file", "video"])))]
     Send {
         #[command(flatten)]
         login: Login,
@@ -78,6 +83,15 @@ enum Command {
         to: Option<String>,
         #[arg(long)]
         group: Option<String>,
+        /// Send this image (JPEG, PNG, GIF, WebP, BMP) as an image message.
+        #[arg(long, value_name = "PATH")]
+        image: Option<PathBuf>,
+        /// Send this file as a file message.
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+        /// Send this video (MP4, MOV) as a video message.
+        #[arg(long, value_name = "PATH")]
+        video: Option<PathBuf>,
         /// Mention a group member (repeatable).
         #[arg(long = "at")]
         at: Vec<String>,
@@ -87,7 +101,15 @@ enum Command {
         /// Deliver only to online receivers; not stored.
         #[arg(long)]
         online_only: bool,
-        text: String,
+        text: Option<String>,
+    },
+    /// Download a file of a message (its URL) to --out, byte-exact.
+    Download {
+        #[command(flatten)]
+        login: Login,
+        url: String,
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
     },
     /// Print each received message as one JSON line until interrupted (or --count messages).
     Listen {
@@ -165,13 +187,20 @@ enum Command {
 #[derive(Debug)]
 struct CliError {
     code: u32,
+    /// The HTTP status of a refused upload or download.
+    status: Option<u16>,
     message: String,
 }
 
-impl From<natter_sdk::SdkError> for CliError {
-    fn from(e: natter_sdk::SdkError) -> Self {
+impl From<SdkError> for CliError {
+    fn from(e: SdkError) -> Self {
+        let status = match &e {
+            SdkError::Http { status, .. } => Some(*status),
+            _ => None,
+        };
         CliError {
             code: e.code(),
+            status,
             message: e.to_string(),
         }
     }
@@ -180,7 +209,37 @@ impl From<natter_sdk::SdkError> for CliError {
 fn usage(message: impl Into<String>) -> CliError {
     CliError {
         code: 0,
+        status: None,
         message: message.into(),
+    }
+}
+
+/// Progress on stderr: a bar on a terminal, JSON lines for scripts.
+fn progress_reporter(label: &str) -> (OnProgress, Option<indicatif::ProgressBar>) {
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_message(label.to_owned());
+        let b = bar.clone();
+        let report = OnProgress::new(move |p| {
+            b.set_length(p.total);
+            b.set_position(p.bytes);
+        });
+        (report, Some(bar))
+    } else {
+        let report = OnProgress::new(|p| {
+            eprintln!(
+                "{}",
+                json!({"progress": (p.fraction() * 1000.0).round() / 1000.0, "bytes": p.bytes, "total": p.total})
+            );
+        });
+        (report, None)
     }
 }
 
@@ -194,7 +253,11 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{}", json!({"code": e.code, "message": e.message}));
+            let mut report = json!({"code": e.code, "message": e.message});
+            if let Some(status) = e.status {
+                report["status"] = json!(status);
+            }
+            eprintln!("{report}");
             ExitCode::FAILURE
         }
     }
@@ -240,36 +303,87 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             login: l,
             to,
             group,
+            image,
+            file,
+            video,
             at,
             at_all,
             online_only,
             text,
         } => {
+            let (target, conversation_type) = match (to, group) {
+                (Some(user), _) => (user.as_str(), types::CONV_C2C),
+                (None, Some(g)) => (g.as_str(), types::CONV_GROUP),
+                (None, None) => return Err(usage("give --to or --group")),
+            };
+            let mentions = !at.is_empty() || *at_all;
+            if mentions && (conversation_type != types::CONV_GROUP || text.is_none()) {
+                return Err(usage(
+                    "@ mentions are for text messages to groups (--group)",
+                ));
+            }
             let chat = login(&cli, l).await?;
-            let mut message = match (to, group) {
-                (Some(user), _) if at.is_empty() && !at_all => {
-                    chat.create_text_message(user, types::CONV_C2C, text)?
-                }
-                (Some(_), _) => return Err(usage("@ mentions are for groups (--group)")),
-                (None, Some(g)) if at.is_empty() && !at_all => {
-                    chat.create_text_message(g, types::CONV_GROUP, text)?
-                }
-                (None, Some(g)) => {
+            let mut bar = None;
+            let mut options = SendOptions {
+                online_user_only: *online_only,
+                ..SendOptions::default()
+            };
+            let created = match (text, image, file, video) {
+                (Some(text), ..) if mentions => {
                     let mut list = at.clone();
                     if *at_all {
                         list.push(types::MSG_AT_ALL.to_owned());
                     }
-                    chat.create_text_at_message(g, text, &list)?
+                    chat.create_text_at_message(target, text, &list)
                 }
-                (None, None) => return Err(usage("give --to or --group")),
+                (Some(text), ..) => chat.create_text_message(target, conversation_type, text),
+                (None, Some(path), ..) => {
+                    chat.create_image_message(target, conversation_type, path)
+                        .await
+                }
+                (None, None, Some(path), _) => {
+                    chat.create_file_message(target, conversation_type, path)
+                        .await
+                }
+                (None, None, None, Some(path)) => {
+                    chat.create_video_message(target, conversation_type, path)
+                        .await
+                }
+                (None, None, None, None) => Err(SdkError::Media {
+                    code: natter_proto::codes::FILE_EMPTY,
+                    message: "nothing to send".into(),
+                }),
             };
-            let options = SendOptions {
-                online_user_only: *online_only,
-                ..SendOptions::default()
+            let mut message = match created {
+                Ok(m) => m,
+                Err(e) => {
+                    let _ = chat.logout().await;
+                    return Err(e.into());
+                }
             };
-            chat.send_message(&mut message, &options).await?;
+            if text.is_none() {
+                let (report, b) = progress_reporter("upload");
+                options.on_progress = Some(report);
+                bar = b;
+            }
+            let sent = chat.send_message(&mut message, &options).await;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            let _ = chat.logout().await;
+            sent?;
             print(&message);
-            chat.logout().await?;
+        }
+        Command::Download { login: l, url, out } => {
+            let chat = login(&cli, l).await?;
+            let (report, bar) = progress_reporter("download");
+            let result = chat.download_file(url, out, Some(&report)).await;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            let _ = chat.logout().await;
+            let bytes = result?;
+            print(&json!({"bytes": bytes, "path": out}));
         }
         Command::Listen { login: l, count } => {
             let chat = login(&cli, l).await?;

@@ -224,3 +224,185 @@ async fn scripted_chat_end_to_end() {
         10010
     );
 }
+
+/// The media contract scripts rely on: `send --image/--file/--video`
+/// prints the sent message in the Web SDK shape with progress as JSON lines
+/// on stderr; `download URL --out` is byte-exact; refusals exit non-zero
+/// with the code (and the HTTP status for downloads).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_send_and_download() {
+    let (srv, _dir) = server().await;
+    let url = srv.ws_url();
+    let files = tempfile::tempdir().unwrap();
+    let (ok, _, err) = run(&url, &["account-import", "alice", "bob", "carol"]).await;
+    assert!(ok, "{err}");
+    let sig = |user: &'static str| {
+        let url = url.clone();
+        async move { run(&url, &["usersig", user]).await.1.trim().to_owned() }
+    };
+    let (alice, bob, carol) = (sig("alice").await, sig("bob").await, sig("carol").await);
+
+    let png = files.path().join("photo.png");
+    image::RgbImage::from_fn(900, 600, |x, y| image::Rgb([x as u8, y as u8, 90]))
+        .save(&png)
+        .unwrap();
+    let send = |flag: &'static str, path: std::path::PathBuf| {
+        let (url, alice) = (url.clone(), alice.clone());
+        async move {
+            let path = path.to_str().unwrap().to_owned();
+            run(
+                &url,
+                &[
+                    "send",
+                    "--user",
+                    "alice",
+                    "--usersig",
+                    &alice,
+                    "--to",
+                    "bob",
+                    flag,
+                    &path,
+                ],
+            )
+            .await
+        }
+    };
+    let check_progress = |stderr: &str| {
+        let lines: Vec<Value> = stderr
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        let fractions: Vec<f64> = lines
+            .iter()
+            .filter_map(|l| l["progress"].as_f64())
+            .collect();
+        assert!(!fractions.is_empty(), "progress lines on stderr: {stderr}");
+        assert!(fractions.windows(2).all(|w| w[1] >= w[0]), "{fractions:?}");
+        assert_eq!(*fractions.last().unwrap(), 1.0);
+        assert!(lines
+            .iter()
+            .all(|l| l["bytes"].is_u64() && l["total"].is_u64()));
+    };
+
+    let (ok, out, err) = send("--image", png.clone()).await;
+    assert!(ok, "{err}");
+    check_progress(&err);
+    let sent: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(sent["type"], "TIMImageElem");
+    let infos = sent["payload"]["imageInfoArray"].as_array().unwrap();
+    assert_eq!(infos.len(), 3);
+    for info in infos {
+        assert!(info["url"].as_str().unwrap().starts_with("http"), "{info}");
+        assert!(info["width"].as_u64().unwrap() > 0 && info["height"].as_u64().unwrap() > 0);
+        assert!(info["size"].as_u64().unwrap() > 0);
+    }
+    assert_eq!(
+        (infos[0]["width"].as_u64(), infos[0]["height"].as_u64()),
+        (Some(900), Some(600))
+    );
+
+    let notes = files.path().join("notes.txt");
+    std::fs::write(&notes, "minutes of the meeting\n").unwrap();
+    let (ok, out, err) = send("--file", notes.clone()).await;
+    assert!(ok, "{err}");
+    let sent: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(sent["payload"]["fileName"], "notes.txt");
+    assert_eq!(sent["payload"]["fileSize"], 23);
+    let file_url = sent["payload"]["fileUrl"].as_str().unwrap().to_owned();
+
+    let video = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../media/tests/data/h264-320x240-2s.mp4");
+    let (ok, out, err) = send("--video", video.clone()).await;
+    assert!(ok, "{err}");
+    let sent: Value = serde_json::from_str(out.trim()).unwrap();
+    let p = &sent["payload"];
+    assert_eq!(
+        (
+            p["videoSecond"].as_u64(),
+            p["thumbWidth"].as_u64(),
+            p["thumbHeight"].as_u64()
+        ),
+        (Some(2), Some(320), Some(240))
+    );
+    assert!(
+        p["videoUrl"].as_str().unwrap().starts_with("http")
+            && p["thumbUrl"].as_str().unwrap().starts_with("http")
+    );
+
+    // Bob downloads what Alice sent (the URL as the sender printed it works
+    // for the uploader; Bob uses the one he received, here the same file).
+    let (ok, out, err) = run(
+        &url,
+        &["history", "--user", "bob", "--usersig", &bob, "C2Calice"],
+    )
+    .await;
+    assert!(ok, "{err}");
+    let received: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let bobs_file_url = received
+        .iter()
+        .find(|m| m["type"] == "TIMFileElem")
+        .unwrap()["payload"]["fileUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(
+        bobs_file_url, file_url,
+        "each conversation gets its own token"
+    );
+    let got = files.path().join("got.txt");
+    let (ok, out, err) = run(
+        &url,
+        &[
+            "download",
+            "--user",
+            "bob",
+            "--usersig",
+            &bob,
+            &bobs_file_url,
+            "--out",
+            got.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        serde_json::from_str::<Value>(out.trim()).unwrap()["bytes"],
+        23
+    );
+    assert_eq!(std::fs::read(&got).unwrap(), std::fs::read(&notes).unwrap());
+
+    // Carol has no token for it: HTTP 403 with Tencent's code, nothing written.
+    let bare = bobs_file_url.split('?').next().unwrap();
+    let stolen = files.path().join("stolen.txt");
+    let (ok, _, err) = run(
+        &url,
+        &[
+            "download",
+            "--user",
+            "carol",
+            "--usersig",
+            &carol,
+            bare,
+            "--out",
+            stolen.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(!ok);
+    let report: Value = serde_json::from_str(err.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (report["status"].as_u64(), report["code"].as_u64()),
+        (Some(403), Some(70003)),
+        "{err}"
+    );
+    assert!(!stolen.exists());
+
+    // A text file is no image: refused before any upload, with 2252.
+    let (ok, _, err) = send("--image", notes).await;
+    assert!(!ok);
+    let report: Value = serde_json::from_str(err.lines().last().unwrap()).unwrap();
+    assert_eq!(report["code"], 2252, "{err}");
+}
