@@ -5,6 +5,8 @@
 // Commands (one JSON object per stdin line, each with an `id`):
 //   {id, cmd: "login", userID, userSig}
 //   {id, cmd: "sendText", to, conversationType: "C2C"|"GROUP", text, atUserList?}
+//   {id, cmd: "sendMedia", to, conversationType, kind: "image"|"file"|"audio"|"video",
+//        path, name, mime, durationMs?}   -> {message, progress: [0..1 values]}
 //   {id, cmd: "history", conversationID, pages}      -> all pages, oldest first
 //   {id, cmd: "conversations"}
 //   {id, cmd: "logout"}
@@ -13,9 +15,91 @@
 //   {event: "<SDK event name>", data}
 
 'use strict';
+const fs = require('fs');
 const readline = require('readline');
+
+// With NATTER_BROWSER_MODE=1 the SDK is loaded as in a browser (the only
+// mode in which it builds video messages; web-sdk-upload-protocol.md §10):
+// the globals it looks for are defined before it is required.
+if (process.env.NATTER_BROWSER_MODE === '1') {
+  globalThis.window = globalThis;
+  globalThis.addEventListener = () => {};
+  globalThis.removeEventListener = () => {};
+  globalThis.location = { href: 'http://localhost/' };
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { userAgent: 'node', cookieEnabled: false }, configurable: true, writable: true,
+  });
+  globalThis.document = { charset: 'UTF-8' };
+  globalThis.HTMLInputElement = class {};
+}
+
+// The upload plugin's transport is XMLHttpRequest, which Node lacks: a
+// small one over fetch (the body is the File, sent as is).
+globalThis.XMLHttpRequest = class {
+  constructor() { this.upload = {}; this.headers = {}; this.readyState = 0; this.status = 0; }
+  open(method, url) { this.method = method; this.url = url; this.readyState = 1; }
+  setRequestHeader(k, v) { this.headers[k] = v; }
+  getAllResponseHeaders() { return ''; }
+  abort() {}
+  send(body) {
+    const total = body && (body.size || body.length) || 0;
+    if (this.upload.onprogress) this.upload.onprogress({ lengthComputable: true, loaded: 0, total });
+    fetch(this.url, { method: this.method, headers: this.headers, body }).then(async (r) => {
+      this.status = r.status;
+      this.statusText = r.statusText;
+      this.responseText = await r.text();
+      this.response = this.responseText;
+      this.readyState = 4;
+      if (this.upload.onprogress) this.upload.onprogress({ lengthComputable: true, loaded: total, total });
+      if (this.onreadystatechange) this.onreadystatechange();
+      if (this.onload) this.onload();
+    }, (e) => {
+      this.readyState = 4;
+      if (this.onerror) this.onerror(e);
+    });
+  }
+};
+
+// The size probe of pre_sig mode loads the image with `new Image()`: read
+// the size from a PNG or JPEG header instead.
+function imageSize(b) {
+  if (b.length > 24 && b.readUInt32BE(0) === 0x89504e47) return [b.readUInt32BE(16), b.readUInt32BE(20)];
+  for (let i = 2; i + 9 < b.length;) {
+    if (b[i] !== 0xff) return null;
+    const marker = b[i + 1];
+    const len = b.readUInt16BE(i + 2);
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
+      return [b.readUInt16BE(i + 7), b.readUInt16BE(i + 5)];
+    }
+    i += 2 + len;
+  }
+  return null;
+}
+globalThis.Image = class {
+  set src(url) {
+    this._src = url;
+    fetch(url).then(async (r) => {
+      const size = r.ok && imageSize(Buffer.from(await r.arrayBuffer()));
+      if (!size) throw new Error('not an image');
+      [this.width, this.height] = size;
+      this.naturalWidth = this.width;
+      this.naturalHeight = this.height;
+      if (this.onload) this.onload();
+    }).catch((e) => { if (this.onerror) this.onerror(e); });
+  }
+  get src() { return this._src; }
+};
+
 globalThis.WebSocket = require('ws');
 const TencentCloudChat = require('@tencentcloud/chat');
+const TIMUploadPlugin = require('tim-upload-plugin');
+if (process.env.NATTER_BROWSER_MODE !== '1') {
+  // Node mode: image previews use window.URL (§10).
+  globalThis.window = { URL };
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { cookieEnabled: false }, configurable: true, writable: true,
+  });
+}
 
 const proxyServer = process.env.NATTER_WS;
 const SDKAppID = Number(process.env.NATTER_SDKAPPID);
@@ -42,6 +126,8 @@ globalThis.WebSocket = class extends RealWS {
 
 const chat = TencentCloudChat.create({ SDKAppID, proxyServer });
 chat.setLogLevel(4);
+// Before login, or uploads fail with 2040.
+chat.registerPlugin({ 'tim-upload-plugin': TIMUploadPlugin });
 
 function slim(m) {
   return {
@@ -86,6 +172,25 @@ async function run(c) {
       }
       const r = await chat.sendMessage(msg);
       return slim(r.data.message);
+    }
+    case 'sendMedia': {
+      const file = new File([fs.readFileSync(c.path)], c.name, { type: c.mime });
+      if (c.durationMs) file.duration = c.durationMs;
+      const progress = [];
+      const options = {
+        to: c.to, conversationType: c.conversationType,
+        // A bare File in browser mode, {files: [File]} in Node mode (§10).
+        payload: { file: process.env.NATTER_BROWSER_MODE === '1' ? file : { files: [file] } },
+        onProgress: (p) => progress.push(p),
+      };
+      const create = {
+        image: 'createImageMessage', file: 'createFileMessage',
+        audio: 'createAudioMessage', video: 'createVideoMessage',
+      }[c.kind];
+      if (c.kind === 'audio') options.payload = { file };
+      const msg = chat[create](options);
+      const r = await chat.sendMessage(msg);
+      return { message: slim(r.data.message), progress };
     }
     case 'history':
       return history(c.conversationID, c.pages || 10);

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use natter_sdk::SendOptions;
+use natter_sdk::{types, SendOptions};
 use natter_system_tests::{sig, Client, Proxy, TestServer, SDKAPPID};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -33,6 +33,11 @@ struct OfficialClient {
 
 impl OfficialClient {
     async fn spawn(name: &str, ws_url: &str) -> OfficialClient {
+        Self::spawn_in_mode(name, ws_url, false).await
+    }
+
+    /// `browser`: the SDK is loaded with browser globals (needed for video).
+    async fn spawn_in_mode(name: &str, ws_url: &str, browser: bool) -> OfficialClient {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("official-sdk");
         assert!(
             dir.join("node_modules/@tencentcloud/chat").exists(),
@@ -43,6 +48,7 @@ impl OfficialClient {
             .current_dir(&dir)
             .env("NATTER_WS", ws_url)
             .env("NATTER_SDKAPPID", SDKAPPID.to_string())
+            .env("NATTER_BROWSER_MODE", if browser { "1" } else { "0" })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -343,4 +349,157 @@ async fn official_web_sdk_chats_with_natter_sdk_users() {
     alice.event("notReady", |_| true).await;
     bob.call(json!({"cmd": "logout"})).await;
     bob.event("notReady", |_| true).await;
+}
+
+/// The unmodified SDK with `tim-upload-plugin` sends an image, a file, an
+/// audio file and a video (pre_sig + PUT, browser mode) to a natter-sdk user
+/// (C2C) and to a group with another official-SDK user; everyone downloads
+/// what arrives byte-exact, and the derived thumbnail URLs give real images.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_web_sdk_sends_media() {
+    let server = TestServer::start().await;
+    server.import(&["alice", "bob", "carol"]).await;
+    let admin = server.admin();
+    admin
+        .call(
+            "group_open_http_svc",
+            "create_group",
+            &json!({"Type": "Work", "Name": "media", "GroupId": "media", "Owner_Account": "alice",
+                    "MemberList": [{"Member_Account": "bob"}, {"Member_Account": "carol"}]}),
+        )
+        .await
+        .expect("group created");
+    let mut alice = OfficialClient::spawn_in_mode("alice(official)", &server.ws_url(), true).await;
+    alice
+        .call(json!({"cmd": "login", "userID": "alice", "userSig": sig("alice")}))
+        .await;
+    alice.event("ready", |_| true).await;
+    let mut bob = OfficialClient::spawn("bob(official)", &server.ws_url()).await;
+    bob.call(json!({"cmd": "login", "userID": "bob", "userSig": sig("bob")}))
+        .await;
+    bob.event("ready", |_| true).await;
+    let mut carol = Client::login(&server.ws_url(), "carol").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("photo.png");
+    image::RgbImage::from_fn(1000, 800, |x, y| image::Rgb([x as u8, y as u8, 60]))
+        .save(&png)
+        .unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "the agenda, in plain text\n").unwrap();
+    let voice = dir.path().join("voice.mp3");
+    std::fs::write(
+        &voice,
+        (0..30_000u32).map(|i| (i % 251) as u8).collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    let video = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/media/tests/data/h264-320x240-2s.mp4");
+    let sends = [
+        ("image", &png, "photo.png", "image/png", types::MSG_IMAGE),
+        ("file", &notes, "notes.txt", "text/plain", types::MSG_FILE),
+        ("audio", &voice, "voice.mp3", "audio/mp3", types::MSG_AUDIO),
+        ("video", &video, "clip.mp4", "video/mp4", types::MSG_VIDEO),
+    ];
+    let http = reqwest::Client::new();
+    let fetch = |url: String| {
+        let http = http.clone();
+        async move {
+            let resp = http.get(&url).send().await.expect("GET");
+            assert_eq!(resp.status().as_u16(), 200, "{url}");
+            resp.bytes().await.expect("body").to_vec()
+        }
+    };
+    /// The URL of the file itself in a Web `payload`.
+    fn main_url(kind: &str, payload: &Value) -> String {
+        let url = match kind {
+            "image" => &payload["imageInfoArray"][0]["url"],
+            "file" => &payload["fileUrl"],
+            "audio" => &payload["url"],
+            _ => &payload["videoUrl"],
+        };
+        url.as_str().unwrap_or_default().to_owned()
+    }
+
+    for (kind, path, name, mime, msg_type) in sends {
+        let original = std::fs::read(path).unwrap();
+        for (to, conversation_type) in [("carol", "C2C"), ("media", "GROUP")] {
+            let sent = alice
+                .call(json!({"cmd": "sendMedia", "to": to, "conversationType": conversation_type, "kind": kind,
+                             "path": path, "name": name, "mime": mime, "durationMs": 3000}))
+                .await;
+            assert_eq!(sent["message"]["type"], msg_type, "{sent}");
+            let progress = sent["progress"].as_array().unwrap();
+            assert_eq!(
+                progress.last().and_then(Value::as_f64),
+                Some(1.0),
+                "{kind}: {sent}"
+            );
+
+            // carol (natter-sdk) gets both; her copy downloads byte-exact.
+            let got = carol
+                .wait_for(&format!("{kind} to {to}"), |e| match e {
+                    natter_sdk::Event::MessageReceived(ms) => {
+                        ms.iter().find(|m| m.kind == msg_type).cloned()
+                    }
+                    _ => None,
+                })
+                .await;
+            let url = main_url(kind, &got.payload);
+            let out = dir.path().join(format!("carol-{kind}-{to}"));
+            carol
+                .chat
+                .download_file(&url, &out, None)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert!(
+                std::fs::read(&out).unwrap() == original,
+                "{kind} to {to}: byte-exact for natter-sdk"
+            );
+            match kind {
+                "image" => {
+                    // Web order: original, thumbnail, large — thumbnails are real.
+                    let infos = got.payload["imageInfoArray"].as_array().unwrap();
+                    let small = image::load_from_memory(
+                        &fetch(infos[1]["url"].as_str().unwrap().to_owned()).await,
+                    )
+                    .unwrap();
+                    assert_eq!((small.width(), small.height()), (248, 198));
+                    let large = image::load_from_memory(
+                        &fetch(infos[2]["url"].as_str().unwrap().to_owned()).await,
+                    )
+                    .unwrap();
+                    assert_eq!((large.width(), large.height()), (900, 720));
+                }
+                "file" => {
+                    assert_eq!(got.payload["fileName"], "notes.txt");
+                    assert_eq!(got.payload["fileSize"], original.len());
+                }
+                "audio" => assert_eq!(got.payload["second"], 3),
+                _ => assert_eq!(got.payload["videoFormat"], "mp4"),
+            }
+
+            // bob (official SDK) is in the group: his copy downloads too.
+            if conversation_type == "GROUP" {
+                let data = bob
+                    .event_described("messageReceived", &format!("{kind} in the group"), |d| {
+                        d.as_array()
+                            .is_some_and(|ms| ms.iter().any(|m| m["type"] == msg_type))
+                    })
+                    .await;
+                let m = data
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|m| m["type"] == msg_type)
+                    .unwrap()
+                    .clone();
+                let url = main_url(kind, &m["payload"]);
+                assert!(
+                    fetch(url).await == original,
+                    "{kind}: byte-exact for the official SDK"
+                );
+            }
+        }
+    }
 }
