@@ -4,7 +4,10 @@
 //!   conversation list of the remembered user is on screen;
 //! - memory: PSS of all the app's processes (main + WebKitWebProcess +
 //!   WebKitNetworkProcess), idle, and with a 10,000-message conversation
-//!   open and scrolled back to its first message.
+//!   open and scrolled back to its first message;
+//! - drop → thumbnail: from the page handing a dropped 12-megapixel photo
+//!   to the backend (`send_files`, what a drop does) until its thumbnail is
+//!   painted in the conversation.
 //!
 //! Runs the optimised app (`cargo bench` builds it with the release
 //! settings) under Xvfb against a natter-server started here. Results are
@@ -123,6 +126,7 @@ async fn main() {
     ui.type_into("input[name=password]", "alice-password").await;
     ui.click("button[type=submit]").await;
     ui.find("[data-conversation=\"C2Cbob\"]").await;
+    drop_to_thumbnail(&ui, profile.path()).await;
     ui.close().await;
 
     // The page marks `natter-interactive` once the remembered user's list
@@ -252,4 +256,54 @@ async fn main() {
         &driver_process,
     );
     ui.close().await;
+}
+
+/// A 4000 × 3000 JPEG photo (12 MP) with detail, as a phone takes.
+fn twelve_megapixel_jpeg(path: &Path) {
+    let img = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 251) as u8])
+    });
+    img.save_with_format(path, image::ImageFormat::Jpeg)
+        .expect("the test photo");
+}
+
+/// Times drop → thumbnail on screen, five times, in the open conversation with Bob.
+async fn drop_to_thumbnail(ui: &webdriver::Session<'_>, dir: &Path) {
+    let photo = dir.join("photo-12mp.jpg");
+    twelve_megapixel_jpeg(&photo);
+    ui.click("[data-conversation=\"C2Cbob\"]").await;
+    ui.find("[data-message]").await;
+    let mut runs = Vec::new();
+    for _ in 0..LAUNCHES {
+        let ms = ui
+            .post(
+                "/execute/async",
+                json!({"script": "
+                    const [path, done] = arguments;
+                    const before = new Set([...document.querySelectorAll('[data-testid=image] img')]);
+                    const t0 = performance.now();
+                    const check = () => {
+                      for (const img of document.querySelectorAll('[data-testid=image] img')) {
+                        if (!before.has(img) && img.complete && img.naturalWidth > 0) {
+                          requestAnimationFrame(() => done(performance.now() - t0));
+                          return;
+                        }
+                      }
+                      requestAnimationFrame(check);
+                    };
+                    check();
+                    window.__TAURI_INTERNALS__.invoke('send_files', {to: 'bob', conversationType: 'C2C', paths: [path]});
+                ", "args": [photo.to_string_lossy()]}),
+            )
+            .await;
+        runs.push(ms.as_f64().unwrap_or(f64::NAN));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let shown: Vec<String> = runs.iter().map(|r| format!("{r:.0}")).collect();
+    runs.sort_by(f64::total_cmp);
+    println!(
+        "drop → thumbnail on screen (12 MP JPEG): median {:.0} ms (runs: {} ms)",
+        runs[LAUNCHES / 2],
+        shown.join(", ")
+    );
 }

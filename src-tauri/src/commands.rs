@@ -6,7 +6,9 @@
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::desktop::{Desktop, GroupMember, SessionInfo, SignInRequest, Startup};
+use std::path::PathBuf;
+
+use crate::desktop::{Desktop, GroupMember, SentFiles, SessionInfo, SignInRequest, Startup};
 use crate::error::Result;
 use crate::view::{event_json, HistoryPage, MessageView};
 
@@ -66,6 +68,94 @@ pub async fn send_text(
     desktop
         .send_text(&to, &conversation_type, &text, &at_user_list)
         .await
+}
+
+/// Sends files by path (a drop on the window, or the attach dialog):
+/// images, videos and other files become those messages, queued in order.
+#[tauri::command]
+pub async fn send_files(
+    desktop: State<'_, Desktop>,
+    to: String,
+    conversation_type: String,
+    paths: Vec<PathBuf>,
+) -> Result<SentFiles> {
+    desktop.send_files(&to, &conversation_type, &paths).await
+}
+
+/// Opens the system's file dialog and sends what the user picks (nothing
+/// if the dialog is cancelled).
+#[tauri::command]
+pub async fn attach_files(
+    desktop: State<'_, Desktop>,
+    to: String,
+    conversation_type: String,
+) -> Result<SentFiles> {
+    let picked = rfd::AsyncFileDialog::new()
+        .set_title("Send files")
+        .pick_files()
+        .await
+        .unwrap_or_default();
+    let paths: Vec<PathBuf> = picked.iter().map(|f| f.path().to_owned()).collect();
+    desktop.send_files(&to, &conversation_type, &paths).await
+}
+
+/// Sends an image pasted into the composer. The body is the image's raw
+/// bytes (no JSON); `to`, `conversation-type` and `content-type` come as
+/// headers.
+#[tauri::command]
+pub async fn send_pasted_image(
+    desktop: State<'_, Desktop>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<SentFiles> {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(crate::error::DesktopError::from(
+            natter_sdk::SdkError::Media {
+                code: natter_proto::codes::FILE_EMPTY,
+                message: "the pasted image has no bytes".into(),
+            },
+        ));
+    };
+    desktop
+        .send_pasted_image(
+            &header("to"),
+            &header("conversation-type"),
+            bytes,
+            &header("content-type"),
+        )
+        .await
+}
+
+/// Stops the upload of a media message (it becomes failed; resend resumes it).
+#[tauri::command]
+pub async fn cancel_upload(desktop: State<'_, Desktop>, message_id: String) -> Result<bool> {
+    desktop.cancel_upload(&message_id).await
+}
+
+/// Downloads a message's file to the Downloads folder; progress arrives as
+/// `downloadProgress` events with `id`. Returns the saved file's path.
+#[tauri::command]
+pub async fn download_file(
+    desktop: State<'_, Desktop>,
+    id: String,
+    url: String,
+    file_name: String,
+) -> Result<PathBuf> {
+    desktop.download(&id, &url, &file_name).await
+}
+
+/// Shows a downloaded file in the system's file manager.
+#[tauri::command]
+pub fn show_in_folder(path: PathBuf) -> Result<()> {
+    tauri_plugin_opener::reveal_item_in_dir(&path)
+        .map_err(|e| crate::error::DesktopError::Opener(e.to_string()))
 }
 
 #[tauri::command]

@@ -12,15 +12,17 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use natter_sdk::outbox::is_transient_code;
 pub use natter_sdk::GroupMember;
-use natter_sdk::{account, Chat, ChatOptions, Conversation, Event, Message, NetState};
+use natter_sdk::{
+    account, Chat, ChatOptions, Conversation, Event, Message, NetState, Outbox, OutboxEvent,
+};
 use natter_server::{Config, RunningServer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::{broadcast, watch, Mutex};
 
 use crate::error::{DesktopError, Result};
-use crate::outbox::Outbox;
 use crate::settings::{Credentials, Profile, Settings};
 use crate::view::{HistoryPage, MessageView};
 
@@ -102,6 +104,23 @@ pub enum AppEvent {
         message: Box<Message>,
         error: Option<(u32, String)>,
     },
+    /// A message was queued for sending (status `unSend`): whatever queued
+    /// it (the composer, a drop, the file dialog, a paste), the page shows it.
+    MessageQueued(Box<Message>),
+    /// Upload progress of an outgoing media message (≤ ~30/s, growing, last 1.0).
+    UploadProgress {
+        message_id: String,
+        bytes: u64,
+        total: u64,
+    },
+    /// Progress of a file the user is downloading (`id` is the UI's).
+    DownloadProgress {
+        id: String,
+        bytes: u64,
+        total: u64,
+    },
+    /// Files dragged over the window (`over`), dragged away, or dropped.
+    FileDrag(FileDrag),
     /// The user clicked a notification: show this conversation.
     OpenConversation(String),
     /// The user signed out: nothing of the session may stay on screen.
@@ -109,6 +128,22 @@ pub enum AppEvent {
     /// This receiver fell more than the buffer's worth of events behind and
     /// missed some: state kept from events must be fetched again.
     Resync,
+}
+
+/// Files dragged onto the window, as the page hears of them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileDrag {
+    /// Files are over the window, at this position (CSS pixels).
+    Over {
+        x: f64,
+        y: f64,
+    },
+    Left,
+    Dropped {
+        paths: Vec<PathBuf>,
+        x: f64,
+        y: f64,
+    },
 }
 
 /// An [`AppEvent`] with its number in the order events were sent.
@@ -202,7 +237,7 @@ struct Session {
     /// Tells this session from the one that may replace it in the slot.
     id: u64,
     chat: Chat,
-    outbox: Arc<Outbox>,
+    outbox: Outbox,
     server_url: String,
     embedded: bool,
     /// The connection's state, kept by the task that forwards events.
@@ -351,7 +386,7 @@ impl Desktop {
             tracing::info!("the remembered sign-in did not work: {e}");
             // A refused UserSig will not work next time either; a network
             // problem might pass, so keep it then.
-            if !crate::outbox::is_transient_code(e.code()) {
+            if !is_transient_code(e.code()) {
                 let _ = self.profile.forget_credentials();
             }
         })
@@ -438,7 +473,21 @@ impl Desktop {
 
         let (alive, stopped) = watch::channel(());
         let (net_tx, net) = watch::channel(NetState::Connected);
-        let outbox = Arc::new(Outbox::default());
+        let reports = self.events.clone();
+        let outbox = Outbox::new(chat.clone(), move |event| match event {
+            OutboxEvent::Status { message, error } => reports.send(AppEvent::MessageStatus {
+                message,
+                error: error.map(|e| (e.code(), e.to_string())),
+            }),
+            OutboxEvent::Progress {
+                message_id,
+                progress,
+            } => reports.send(AppEvent::UploadProgress {
+                message_id,
+                bytes: progress.bytes,
+                total: progress.total,
+            }),
+        });
         let id = self.sessions_started.fetch_add(1, Ordering::Relaxed);
         let on_kick = KickHandling {
             slot: Arc::clone(&self.session),
@@ -452,18 +501,8 @@ impl Desktop {
             on_kick,
             stopped,
         ));
-        let events = self.events.clone();
-        let (task_outbox, task_chat, task_net) = (outbox.clone(), chat.clone(), net.clone());
-        tokio::spawn(async move {
-            task_outbox
-                .run(task_chat, task_net, |message, error| {
-                    events.send(AppEvent::MessageStatus {
-                        message: Box::new(message.clone()),
-                        error: error.map(|e| (e.code(), e.to_string())),
-                    });
-                })
-                .await;
-        });
+        let (task_outbox, task_net) = (outbox.clone(), net.clone());
+        tokio::spawn(async move { task_outbox.run(task_net).await });
 
         let previous = self.session.lock().await.replace(Session {
             id,
@@ -511,7 +550,7 @@ impl Desktop {
             .ok_or(DesktopError::NotSignedIn)
     }
 
-    async fn outbox(&self) -> Result<Arc<Outbox>> {
+    async fn outbox(&self) -> Result<Outbox> {
         self.session
             .lock()
             .await
@@ -587,17 +626,132 @@ impl Desktop {
             chat.create_text_at_message(to, text, at)?
         };
         let view = MessageView::from(&message);
-        self.outbox().await?.push(message);
+        self.queue(&self.outbox().await?, message);
         Ok(view)
+    }
+
+    /// Creates a message for each file — images (jpg, png, gif, webp,
+    /// bmp) as image messages, mp4/mov as video messages, anything else as
+    /// a file message — and queues them in this order. A file that cannot
+    /// be sent (too large, empty, unreadable) is reported in `refused` and
+    /// the others still go.
+    pub async fn send_files(
+        &self,
+        to: &str,
+        conversation_type: &str,
+        paths: &[PathBuf],
+    ) -> Result<SentFiles> {
+        let chat = self.chat().await?;
+        let outbox = self.outbox().await?;
+        let mut result = SentFiles::default();
+        for path in paths {
+            let created = match crate::media::kind_of(path) {
+                crate::media::Kind::Image => {
+                    chat.create_image_message(to, conversation_type, path).await
+                }
+                crate::media::Kind::Video => {
+                    chat.create_video_message(to, conversation_type, path).await
+                }
+                crate::media::Kind::File => {
+                    chat.create_file_message(to, conversation_type, path).await
+                }
+            };
+            match created {
+                Ok(message) => {
+                    result.sent.push(MessageView::from(&message));
+                    self.queue(&outbox, message);
+                }
+                Err(e) => result.refused.push(RefusedFile {
+                    name: path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    code: e.code(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        Ok(result)
+    }
+
+    /// Sends an image pasted from the clipboard (a screenshot): the page
+    /// hands over its bytes, which are kept in the profile's `outgoing`
+    /// folder until sent.
+    pub async fn send_pasted_image(
+        &self,
+        to: &str,
+        conversation_type: &str,
+        bytes: &[u8],
+        mime: &str,
+    ) -> Result<SentFiles> {
+        let path = crate::media::keep_pasted(&self.profile.dir().join("outgoing"), bytes, mime)?;
+        self.send_files(to, conversation_type, &[path]).await
+    }
+
+    /// Stops the upload of a message; it becomes `fail` and can be sent again.
+    pub async fn cancel_upload(&self, message_id: &str) -> Result<bool> {
+        Ok(self.outbox().await?.cancel(message_id))
+    }
+
+    /// Downloads a file of a message into the user's Downloads folder
+    /// (a free name beside existing files); returns where it went.
+    /// Progress arrives as `DownloadProgress` events tagged `id`.
+    pub async fn download(&self, id: &str, url: &str, file_name: &str) -> Result<PathBuf> {
+        let chat = self.chat().await?;
+        let dir = dirs::download_dir().unwrap_or_else(|| self.profile.dir().join("downloads"));
+        std::fs::create_dir_all(&dir).map_err(|source| DesktopError::Storage {
+            path: dir.clone(),
+            source,
+        })?;
+        let target = crate::media::free_name(&dir, file_name);
+        let events = self.events.clone();
+        let id = id.to_owned();
+        let progress = natter_sdk::OnProgress::new(move |p| {
+            events.send(AppEvent::DownloadProgress {
+                id: id.clone(),
+                bytes: p.bytes,
+                total: p.total,
+            })
+        });
+        chat.download_file(url, &target, Some(&progress)).await?;
+        Ok(target)
+    }
+
+    /// The bytes behind a `natter-media:` URL of the page (see `media.rs`).
+    pub async fn media(
+        &self,
+        request: crate::media::MediaRequest,
+    ) -> Result<crate::media::MediaResponse> {
+        let (chat, server_url) = {
+            let guard = self.session.lock().await;
+            let session = guard.as_ref().ok_or(DesktopError::NotSignedIn)?;
+            (session.chat.clone(), session.server_url.clone())
+        };
+        crate::media::fetch(&chat, &server_url, request).await
+    }
+
+    /// Tells the page about files dragged over or dropped on the window.
+    pub fn file_drag(&self, drag: FileDrag) {
+        self.events.send(AppEvent::FileDrag(drag));
     }
 
     /// Queues a failed message again.
     pub async fn resend(&self, message_id: &str) -> Result<MessageView> {
-        self.outbox()
+        let message = self
+            .outbox()
             .await?
             .retry(message_id)
-            .map(|m| MessageView::from(&m))
-            .ok_or_else(|| DesktopError::NotRetryable(message_id.to_owned()))
+            .ok_or_else(|| DesktopError::NotRetryable(message_id.to_owned()))?;
+        self.events
+            .send(AppEvent::MessageQueued(Box::new(message.clone())));
+        Ok(MessageView::from(&message))
+    }
+
+    /// Hands a new message to the outbox and tells the page.
+    fn queue(&self, outbox: &Outbox, message: Message) {
+        self.events
+            .send(AppEvent::MessageQueued(Box::new(message.clone())));
+        outbox.push(message);
     }
 
     pub async fn mark_read(&self, conversation_id: &str) -> Result<()> {
@@ -649,6 +803,23 @@ impl Desktop {
     pub async fn group_members(&self, group_id: &str) -> Result<Vec<GroupMember>> {
         Ok(self.chat().await?.get_group_member_list(group_id).await?)
     }
+}
+
+/// The outcome of [`Desktop::send_files`].
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SentFiles {
+    /// The queued messages (status `unSend`), in the files' order.
+    pub sent: Vec<MessageView>,
+    pub refused: Vec<RefusedFile>,
+}
+
+/// A file that could not be sent, and why.
+#[derive(Debug, Serialize)]
+pub struct RefusedFile {
+    pub name: String,
+    pub code: u32,
+    pub message: String,
 }
 
 /// What a session's event task needs to end the session when the server

@@ -6,17 +6,17 @@ pub mod commands;
 pub mod desktop;
 pub mod error;
 mod links;
+pub mod media;
 mod notifications;
-pub mod outbox;
 pub mod settings;
 pub mod view;
 
 use std::path::Path;
 
-use desktop::{AppEvent, Desktop};
+use desktop::{AppEvent, Desktop, FileDrag};
 use natter_sdk::Event;
 use sha2::{Digest, Sha256};
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, DragDropEvent, Manager, WindowEvent};
 
 /// The commands the UI may call (each is also granted in `capabilities/`).
 #[macro_export]
@@ -29,6 +29,12 @@ macro_rules! natter_commands {
             $crate::commands::sign_out,
             $crate::commands::get_message_list,
             $crate::commands::send_text,
+            $crate::commands::send_files,
+            $crate::commands::attach_files,
+            $crate::commands::send_pasted_image,
+            $crate::commands::cancel_upload,
+            $crate::commands::download_file,
+            $crate::commands::show_in_folder,
             $crate::commands::resend_message,
             $crate::commands::mark_read,
             $crate::commands::find_user,
@@ -107,6 +113,64 @@ fn spawn_notifier(app: AppHandle) {
     });
 }
 
+/// Answers the page's `natter-media:` requests (see `media.rs`).
+fn media_response(result: error::Result<media::MediaResponse>) -> tauri::http::Response<Vec<u8>> {
+    let (status, content_type, content_range, body) = match result {
+        Ok(r) => (r.status, r.content_type, r.content_range, r.body),
+        Err(e) => {
+            let status = match &e {
+                error::DesktopError::Sdk(natter_sdk::SdkError::Http { status, .. }) => *status,
+                error::DesktopError::NotSignedIn => 403,
+                _ => 500,
+            };
+            tracing::debug!("natter-media request refused: {e}");
+            (
+                status,
+                "text/plain".to_owned(),
+                None,
+                e.to_string().into_bytes(),
+            )
+        }
+    };
+    let mut builder = tauri::http::Response::builder()
+        .status(status)
+        .header("Content-Type", content_type)
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Accept-Ranges", "bytes");
+    if let Some(range) = content_range {
+        builder = builder.header("Content-Range", range);
+    }
+    builder
+        .body(body)
+        .unwrap_or_else(|_| tauri::http::Response::new(b"cannot build the response".to_vec()))
+}
+
+/// Files dragged over the window: the page shows where they go and, on a
+/// drop, sends the paths back with the conversation they were dropped on.
+fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
+    let WindowEvent::DragDrop(drag) = event else {
+        return;
+    };
+    let scale = window.scale_factor().unwrap_or(1.0);
+    let at = |p: &tauri::PhysicalPosition<f64>| (p.x / scale, p.y / scale);
+    let drag = match drag {
+        DragDropEvent::Enter { position, .. } | DragDropEvent::Over { position } => {
+            let (x, y) = at(position);
+            FileDrag::Over { x, y }
+        }
+        DragDropEvent::Drop { paths, position } => {
+            let (x, y) = at(position);
+            FileDrag::Dropped {
+                paths: paths.clone(),
+                x,
+                y,
+            }
+        }
+        _ => FileDrag::Left,
+    };
+    window.state::<Desktop>().file_drag(drag);
+}
+
 /// Whether the machine has a GPU that renders: a DRM render node.
 #[cfg(target_os = "linux")]
 fn has_render_node() -> bool {
@@ -163,6 +227,22 @@ pub fn run() {
             });
             spawn_notifier(app.handle().clone());
             Ok(())
+        })
+        .on_window_event(on_window_event)
+        .register_asynchronous_uri_scheme_protocol("natter-media", |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            let request = media::MediaRequest {
+                uri: request.uri().to_string(),
+                range: request
+                    .headers()
+                    .get("range")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+            };
+            tauri::async_runtime::spawn(async move {
+                let result = app.state::<Desktop>().media(request).await;
+                responder.respond(media_response(result));
+            });
         })
         .invoke_handler(natter_commands!())
         .run(context);

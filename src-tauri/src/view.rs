@@ -9,7 +9,7 @@ use natter_sdk::{Event, Message, MessageListPage};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::desktop::{AppEvent, SequencedEvent};
+use crate::desktop::{AppEvent, FileDrag, SequencedEvent};
 
 /// A message as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,6 +103,29 @@ fn event_body(e: &AppEvent) -> Value {
             "message": MessageView::from(message.as_ref()),
             "error": error.as_ref().map(|(code, message)| json!({"code": code, "message": message})),
         }),
+        AppEvent::MessageQueued(message) => {
+            json!({"kind": "messageQueued", "message": MessageView::from(message.as_ref())})
+        }
+        AppEvent::UploadProgress {
+            message_id,
+            bytes,
+            total,
+        } => {
+            json!({"kind": "uploadProgress", "messageId": message_id, "bytes": bytes, "total": total})
+        }
+        AppEvent::DownloadProgress { id, bytes, total } => {
+            json!({"kind": "downloadProgress", "id": id, "bytes": bytes, "total": total})
+        }
+        AppEvent::FileDrag(drag) => match drag {
+            FileDrag::Over { x, y } => {
+                json!({"kind": "fileDrag", "state": "over", "paths": [], "x": x, "y": y})
+            }
+            FileDrag::Left => {
+                json!({"kind": "fileDrag", "state": "left", "paths": [], "x": 0, "y": 0})
+            }
+            FileDrag::Dropped { paths, x, y } => json!({"kind": "fileDrag", "state": "dropped",
+                "paths": paths.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(), "x": x, "y": y}),
+        },
         AppEvent::OpenConversation(id) => json!({"kind": "openConversation", "conversationID": id}),
         AppEvent::Resync => json!({"kind": "resync"}),
         AppEvent::SignedOut => json!({"kind": "signedOut"}),

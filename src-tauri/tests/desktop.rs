@@ -657,11 +657,209 @@ fn ui_types_match_the_rust_shapes() {
         seq: 11,
         event: AppEvent::SignedOut,
     });
-    for event in [status, resync, open, signed_out] {
+    let progress = natter_desktop::view::event_json(&SequencedEvent {
+        seq: 12,
+        event: AppEvent::UploadProgress {
+            message_id: "m".into(),
+            bytes: 1,
+            total: 2,
+        },
+    });
+    assert_eq!(
+        (progress["messageId"].as_str(), progress["bytes"].as_u64()),
+        (Some("m"), Some(1))
+    );
+    let download = natter_desktop::view::event_json(&SequencedEvent {
+        seq: 13,
+        event: AppEvent::DownloadProgress {
+            id: "m".into(),
+            bytes: 1,
+            total: 2,
+        },
+    });
+    let drag = natter_desktop::view::event_json(&SequencedEvent {
+        seq: 14,
+        event: AppEvent::FileDrag(natter_desktop::desktop::FileDrag::Dropped {
+            paths: vec!["/tmp/a.png".into()],
+            x: 1.0,
+            y: 2.0,
+        }),
+    });
+    assert_eq!(
+        (drag["state"].as_str(), drag["paths"][0].as_str()),
+        (Some("dropped"), Some("/tmp/a.png"))
+    );
+    let sent_files = serde_json::to_value(natter_desktop::desktop::SentFiles::default()).unwrap();
+    assert_fields("SentFiles", &sent_files);
+    let queued = natter_desktop::view::event_json(&SequencedEvent {
+        seq: 15,
+        event: AppEvent::MessageQueued(Box::new(natter_sdk::Message::from_item(
+            &natter_proto::MsgItem::default(),
+            "a",
+        ))),
+    });
+    assert_fields("Message", &queued["message"]);
+    for event in [
+        status, resync, open, signed_out, progress, download, drag, queued,
+    ] {
         let kind = event["kind"].as_str().unwrap_or_default();
         assert!(
             types_ts().contains(&format!("{{ kind: '{kind}'")),
             "ChatEvent in types.ts declares the kind {kind:?}"
         );
     }
+}
+
+/// Files as a drop sends them: image, video and file messages queued in
+/// order, an empty file refused with its code, upload progress growing to
+/// the total, the messages at the receiver, and their media shown through
+/// the app's `natter-media:` scheme (from the signed-in server only).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_files_are_sent_with_progress() {
+    use natter_desktop::media::{fetch, MediaRequest};
+    let server = TestServer::start().await;
+    server.import(&["bob"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, mut events) = alice_signed_in(server.http_url(), &dir).await;
+    let mut bob = Client::login(&server.ws_url(), "bob").await;
+
+    let files = tempfile::tempdir().unwrap();
+    let png = files.path().join("photo.png");
+    let mut encoded = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut encoded, 800, 600);
+        encoder.set_color(png::ColorType::Rgb);
+        let mut writer = encoder.write_header().unwrap();
+        let pixels: Vec<u8> = (0..800 * 600 * 3).map(|i| (i % 251) as u8).collect();
+        writer.write_image_data(&pixels).unwrap();
+    }
+    std::fs::write(&png, &encoded).unwrap();
+    let notes = files.path().join("notes.txt");
+    std::fs::write(&notes, "the agenda\n").unwrap();
+    let video = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/media/tests/data/h264-320x240-2s.mp4");
+    let empty = files.path().join("empty.bin");
+    std::fs::write(&empty, "").unwrap();
+
+    let result = alice
+        .send_files(
+            "bob",
+            "C2C",
+            &[png.clone(), empty, video.clone(), notes.clone()],
+        )
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = result.sent.iter().map(|m| m.kind.as_str()).collect();
+    assert_eq!(kinds, ["TIMImageElem", "TIMVideoFileElem", "TIMFileElem"]);
+    assert_eq!(result.refused.len(), 1);
+    assert_eq!(
+        (result.refused[0].name.as_str(), result.refused[0].code),
+        ("empty.bin", 2108)
+    );
+    assert!(result.sent.iter().all(|m| m.status == "unSend"));
+
+    // Progress for each upload grows to its total; then each is sent.
+    let mut last: std::collections::HashMap<String, (u64, u64)> = Default::default();
+    let mut sent = std::collections::HashMap::new();
+    while sent.len() < 3 {
+        let event = wait_for(&mut events, "upload progress and statuses", |e| match e {
+            AppEvent::UploadProgress { .. } | AppEvent::MessageStatus { .. } => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+        match event {
+            AppEvent::UploadProgress {
+                message_id,
+                bytes,
+                total,
+            } => {
+                let before = last.insert(message_id.clone(), (bytes, total));
+                assert!(
+                    before.is_none_or(|(b, _)| b < bytes),
+                    "progress grows: {before:?} then {bytes}"
+                );
+            }
+            AppEvent::MessageStatus { message, error } => {
+                assert!(error.is_none(), "{error:?}");
+                sent.insert(message.id.clone(), message);
+            }
+            _ => {}
+        }
+    }
+    for m in &result.sent {
+        let (bytes, total) = last.get(&m.id).copied().unwrap_or_default();
+        assert!(
+            total > 0 && bytes == total,
+            "{}: progress ends at the total",
+            m.kind
+        );
+    }
+    let received = bob.received(3).await;
+    assert_eq!(received.len(), 3);
+
+    // The image through the app's scheme, as the page loads it.
+    let image = &sent[&result.sent[0].id];
+    let url = image.payload["imageInfoArray"][0]["url"].as_str().unwrap();
+    let server_url = server.http_url();
+    let chat = natter_sdk::Chat::create(natter_sdk::ChatOptions::new(
+        &server_url,
+        natter_system_tests::SDKAPPID,
+    ));
+    chat.login("bob", &sig("bob")).await.unwrap();
+    let remote = |url: &str| MediaRequest {
+        uri: format!("natter-media://localhost/remote?url={}", percent(url)),
+        range: None,
+    };
+    let got = fetch(&chat, &server_url, remote(url)).await.unwrap();
+    assert_eq!((got.status, got.content_type.as_str()), (200, "image/png"));
+    assert!(got.body == encoded, "byte-exact through the scheme");
+    let elsewhere = fetch(&chat, &server_url, remote("http://203.0.113.9/media/x"))
+        .await
+        .unwrap_err();
+    assert_eq!(serde_json::to_value(&elsewhere).unwrap()["code"], 20001);
+    // Video ranges pass through.
+    let video_url = sent[&result.sent[1].id].payload["videoUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut ranged = remote(&video_url);
+    ranged.range = Some("bytes=0-99".into());
+    let part = fetch(&chat, &server_url, ranged).await.unwrap();
+    assert_eq!((part.status, part.body.len()), (206, 100));
+
+    // A message not sent yet shows its local preview.
+    let unsent = chat
+        .create_image_message("alice", "C2C", &png)
+        .await
+        .unwrap();
+    let preview = MediaRequest {
+        uri: format!("natter-media://localhost/preview/{}", percent(&unsent.id)),
+        range: None,
+    };
+    let preview = fetch(&chat, &server_url, preview).await.unwrap();
+    assert_eq!(preview.content_type, "image/jpeg");
+    assert_eq!(&preview.body[..2], &[0xff, 0xd8]);
+
+    // Download into the Downloads folder, byte-exact.
+    let file_message = &sent[&result.sent[2].id];
+    let file_url = file_message.payload["fileUrl"].as_str().unwrap();
+    let saved = alice.download("d1", file_url, "notes.txt").await.unwrap();
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        std::fs::read(&notes).unwrap()
+    );
+    std::fs::remove_file(saved).unwrap();
+}
+
+/// Percent-encodes a URL for a query parameter, as `encodeURIComponent` does.
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

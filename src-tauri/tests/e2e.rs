@@ -163,6 +163,82 @@ async fn a_user_chats_through_the_real_app() {
     );
     ui.screenshot("04-replied").await;
 
+    // 3b. Alice sends a photo the way a drop does: WebDriver cannot make a
+    //     native drop, so the page's half of it is done here — the window
+    //     hands the dropped paths to the page, which calls `send_files`.
+    //     The bubble shows the local preview with a progress bar at once,
+    //     then the thumbnail from the server; Bob receives the image and
+    //     downloads it byte-exact.
+    let photo = profile.path().join("photo.png");
+    let mut encoded = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut encoded, 1600, 1200);
+        encoder.set_color(png::ColorType::Rgb);
+        let mut writer = encoder.write_header().unwrap();
+        let pixels: Vec<u8> = (0..1600u32 * 1200 * 3)
+            .map(|i| ((i / 3 % 1600) * 255 / 1600) as u8 ^ ((i / 4800) as u8))
+            .collect();
+        writer.write_image_data(&pixels).unwrap();
+    }
+    std::fs::write(&photo, &encoded).unwrap();
+    ui.js(
+        "window.__seen = {progress: false, preview: false};
+         new MutationObserver(() => {
+           if (document.querySelector('[data-testid=upload-progress] progress')) window.__seen.progress = true;
+           for (const img of document.querySelectorAll('[data-testid=image] img'))
+             if (img.getAttribute('src').startsWith('natter-media://localhost/preview/')) window.__seen.preview = true;
+         }).observe(document.body, {subtree: true, childList: true, attributes: true});
+         return true",
+        json!([]),
+    )
+    .await;
+    ui.js(
+        "window.__TAURI_INTERNALS__.invoke('send_files', {to: 'bob', conversationType: 'C2C', paths: [arguments[0]]}); return true",
+        json!([photo.to_string_lossy()]),
+    )
+    .await;
+    let image = bob.received(1).await.remove(0);
+    assert_eq!(image.kind, "TIMImageElem");
+    assert_eq!(image.payload["imageInfoArray"][0]["width"], 1600);
+    let downloaded = profile.path().join("bob-got.png");
+    bob.chat
+        .download_file(
+            image.payload["imageInfoArray"][0]["url"].as_str().unwrap(),
+            &downloaded,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(
+        std::fs::read(&downloaded).unwrap() == encoded,
+        "byte-exact at Bob"
+    );
+    ui.wait_js(
+        "the sent image's thumbnail, loaded from the server",
+        "const img = [...document.querySelectorAll('[data-testid=image] img')].at(-1);
+         return img && img.getAttribute('src').includes('/remote?url=') && img.complete && img.naturalWidth === 264",
+        json!([]),
+    )
+    .await;
+    let seen = ui.js("return window.__seen", json!([])).await;
+    assert_eq!(
+        seen,
+        json!({"progress": true, "preview": true}),
+        "the upload showed its preview and progress"
+    );
+    let size = ui
+        .js(
+            "const b = [...document.querySelectorAll('[data-testid=image]')].at(-1).getBoundingClientRect(); return [b.width, b.height]",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        size,
+        json!([260, 195]),
+        "the bubble has the image's proportions"
+    );
+    ui.screenshot("04b-image-sent").await;
+
     // Alice looks away again with Bob's chat open; his next message is
     // notified and unread until she comes back to the window, which reads
     // it (badge, title and notification go).

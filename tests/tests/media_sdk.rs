@@ -380,3 +380,76 @@ async fn a_cut_upload_resumes_and_a_cancelled_one_stops() {
     bob.assert_no_message(std::time::Duration::from_millis(300))
         .await;
 }
+
+/// The pipeline: an upload runs beside text sends (the text typed after a
+/// big file arrives first), a cancelled upload fails the message, and a
+/// retry resumes it to the end.
+#[tokio::test]
+async fn the_outbox_sends_text_beside_an_upload_and_retries_a_cancelled_one() {
+    use natter_sdk::{NetState, Outbox, OutboxEvent};
+    let server = TestServer::start().await;
+    server.import(&["alice", "bob"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let alice = Client::login(&server.ws_url(), "alice").await;
+    let mut bob = Client::login(&server.ws_url(), "bob").await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let outbox = Outbox::new(alice.chat.clone(), move |e| {
+        let _ = tx.send(e);
+    });
+    let (_net_tx, net) = tokio::sync::watch::channel(NetState::Connected);
+    let runner = outbox.clone();
+    tokio::spawn(async move { runner.run(net).await });
+
+    let big = noise_file(dir.path(), "big.bin", 60_000_000);
+    let file = alice
+        .chat
+        .create_file_message("bob", types::CONV_C2C, &big)
+        .await
+        .unwrap();
+    let file_id = file.id.clone();
+    outbox.push(file);
+    let text = alice
+        .chat
+        .create_text_message("bob", types::CONV_C2C, "sent while the file uploads")
+        .unwrap();
+    outbox.push(text);
+    let first = bob.received(1).await.remove(0);
+    assert_eq!(
+        first.payload["text"], "sent while the file uploads",
+        "the text is not held back"
+    );
+
+    // Cancel the upload once it is under way: the message fails.
+    let mut progress_seen = false;
+    loop {
+        match rx.recv().await.expect("outbox events") {
+            OutboxEvent::Progress { message_id, .. } if message_id == file_id && !progress_seen => {
+                progress_seen = true;
+                assert!(outbox.cancel(&file_id));
+            }
+            OutboxEvent::Status { message, error } if message.id == file_id => {
+                assert_eq!(message.status, "fail");
+                assert!(matches!(error, Some(SdkError::Cancelled)), "{error:?}");
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(outbox.unacknowledged().iter().any(|m| m.id == file_id));
+
+    // Retry: it uploads to the end and is sent.
+    let again = outbox.retry(&file_id).expect("a failed message to retry");
+    assert_eq!(again.status, "unSend");
+    loop {
+        if let OutboxEvent::Status { message, error } = rx.recv().await.expect("outbox events") {
+            if message.id == file_id {
+                assert!(error.is_none(), "{error:?}");
+                assert_eq!(message.status, "success");
+                break;
+            }
+        }
+    }
+    let got = bob.received(1).await.remove(0);
+    assert_eq!(got.payload["fileSize"], 60_000_000);
+    assert!(outbox.unacknowledged().is_empty());
+}

@@ -7,7 +7,11 @@
 //! * `fanout` — deliveries per second to the connected members of a group;
 //! * `passwords` — how long a password sign-in takes for a known account
 //!   with a wrong password and for an unknown one (they must not differ, or
-//!   the time tells which accounts exist).
+//!   the time tells which accounts exist);
+//! * `upload` — a large file uploaded by natter-sdk (tus) beside the same
+//!   file sent with `curl -T` to the same server (the Web SDK's PUT path),
+//!   and the uploading client's peak memory above its idle (the client runs
+//!   in a child process of its own, so the server's memory is not counted).
 //!
 //! The server runs in this process (SQLite in a temp dir, `synchronous=FULL`),
 //! so server and load share the machine's cores: the numbers are a floor.
@@ -35,6 +39,7 @@ enum Scenario {
     Latency,
     Fanout,
     Passwords,
+    Upload,
 }
 
 #[derive(Parser)]
@@ -57,6 +62,12 @@ struct Cli {
     /// Messages sent to the group in the fan-out run.
     #[arg(long, default_value_t = 300)]
     group_messages: usize,
+    /// Size of the file of the upload run, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    upload_mib: u64,
+    /// Internal: be the uploading client of the upload run (server URL, file).
+    #[arg(long, hide = true, num_args = 2, value_names = ["URL", "FILE"])]
+    upload_client: Option<Vec<String>>,
 }
 
 fn now() -> u64 {
@@ -71,6 +82,13 @@ fn sig(user: &str) -> String {
 }
 
 async fn start_server(dir: &tempfile::TempDir) -> natter_server::RunningServer {
+    start_server_with(dir, natter_server::config::Limits::default()).await
+}
+
+async fn start_server_with(
+    dir: &tempfile::TempDir,
+    limits: natter_server::config::Limits,
+) -> natter_server::RunningServer {
     let config = natter_server::Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         data_dir: dir.path().to_owned(),
@@ -82,7 +100,7 @@ async fn start_server(dir: &tempfile::TempDir) -> natter_server::RunningServer {
         // the fan-out's 1,000 members.
         limits: natter_server::config::Limits {
             connections_per_address: usize::MAX,
-            ..Default::default()
+            ..limits
         },
     };
     natter_server::start(config).await.expect("server starts")
@@ -342,6 +360,94 @@ async fn passwords(server: &natter_server::RunningServer) -> (f64, f64) {
     (median(known), median(unknown))
 }
 
+/// `VmRSS` or `VmHWM` of this process, in KiB.
+fn memory_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The child side of `upload`: logs in, uploads `file` as a file message,
+/// prints `{"seconds", "idle_kib", "peak_kib"}`.
+async fn upload_client(url: &str, file: &str) {
+    let chat = client(url, "uploader").await;
+    let idle = memory_kib("VmRSS:");
+    let start = Instant::now();
+    let mut m = chat
+        .create_file_message("sink", "C2C", std::path::Path::new(file))
+        .await
+        .expect("a file message");
+    chat.send_message(&mut m, &SendOptions::default())
+        .await
+        .expect("the upload and send succeed");
+    let seconds = start.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({"seconds": seconds, "idle_kib": idle, "peak_kib": memory_kib("VmHWM:")})
+    );
+}
+
+/// The `upload` run: (natter-sdk seconds, curl seconds, client idle KiB, client peak KiB).
+async fn upload(url: &str, mib: u64) -> (f64, f64, u64, u64) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("upload.bin");
+    {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("file"));
+        let block: Vec<u8> = (0..1024 * 1024u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        for _ in 0..mib {
+            f.write_all(&block).expect("write");
+        }
+    }
+    let _sink = client(url, "sink").await;
+    // curl: the Web SDK's path, an upload URL from pre_sig and one PUT.
+    let curler = client(url, "curler").await;
+    let slot = curler
+        .call(
+            "im_cos_msg.pre_sig",
+            json!({"file_type": 255, "file_name": "x.bin"}),
+        )
+        .await
+        .expect("pre_sig");
+    let upload_url = slot["upload_url"].as_str().expect("upload_url").to_owned();
+    let start = Instant::now();
+    let status = std::process::Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-T"])
+        .arg(&path)
+        .arg(&upload_url)
+        .output()
+        .expect("curl runs");
+    let curl_seconds = start.elapsed().as_secs_f64();
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "200", "curl's PUT");
+    let child = tokio::process::Command::new(std::env::current_exe().expect("this program"))
+        .arg("--upload-client")
+        .arg(url)
+        .arg(&path)
+        .output()
+        .await
+        .expect("the client runs");
+    assert!(
+        child.status.success(),
+        "{}",
+        String::from_utf8_lossy(&child.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&child.stdout).expect("the client's report");
+    (
+        report["seconds"].as_f64().unwrap_or(0.0),
+        curl_seconds,
+        report["idle_kib"].as_u64().unwrap_or(0),
+        report["peak_kib"].as_u64().unwrap_or(0),
+    )
+}
+
 fn main() {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -349,7 +455,42 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async move {
+        if let Some(args) = &cli.upload_client {
+            upload_client(&args[0], &args[1]).await;
+            return;
+        }
         let dir = tempfile::tempdir().expect("temp dir");
+        if cli.scenario == Scenario::Upload {
+            let big = cli.upload_mib * 1024 * 1024 + 1;
+            let server = start_server_with(
+                &dir,
+                natter_server::config::Limits {
+                    file_upload_bytes: big,
+                    ..Default::default()
+                },
+            )
+            .await;
+            let (sdk, curl, idle, peak) = upload(&server.ws_url(), cli.upload_mib).await;
+            let mb = cli.upload_mib as f64 * 1.048_576;
+            println!("| measurement | result |");
+            println!("|---|---|");
+            println!(
+                "| upload of {} MiB on loopback: natter-sdk (tus) / curl -T (PUT) | **{:.0} MB/s** / {:.0} MB/s ({:.2} s / {:.2} s): **{:.0}%** of curl |",
+                cli.upload_mib,
+                mb / sdk,
+                mb / curl,
+                sdk,
+                curl,
+                100.0 * curl / sdk
+            );
+            println!(
+                "| uploading client's memory: idle / peak / above idle | {:.1} MiB / {:.1} MiB / **{:.1} MiB** |",
+                idle as f64 / 1024.0,
+                peak as f64 / 1024.0,
+                peak.saturating_sub(idle) as f64 / 1024.0
+            );
+            return;
+        }
         let server = start_server(&dir).await;
         let url = server.ws_url();
         println!("| measurement | result |");

@@ -18,6 +18,7 @@ mod connection;
 pub mod conversation;
 pub mod error;
 pub mod events;
+pub mod outbox;
 pub mod upload;
 
 pub use chat::{
@@ -28,3 +29,4 @@ pub use conversation::Conversation;
 pub use error::SdkError;
 pub use events::{Event, KickReason, NetState};
 pub use natter_proto::{types, Message};
+pub use outbox::{Outbox, OutboxEvent};

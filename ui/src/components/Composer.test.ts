@@ -44,4 +44,24 @@ describe('Composer', () => {
     await fireEvent.keyDown(box, { key: 'Escape' });
     expect(screen.queryByRole('listbox')).toBeNull();
   });
+
+  it('sends a pasted image as an image, and leaves pasted text to the draft', async () => {
+    const onPasteImage = vi.fn();
+    render(Composer, { me: 'alice', members: null, onSend: () => {}, onPasteImage });
+    const box = screen.getByRole('textbox');
+    const image = new File([new Uint8Array([137, 80, 78, 71])], 'shot.png', { type: 'image/png' });
+    const withImage = { items: [{ kind: 'file', type: 'image/png', getAsFile: () => image }] };
+    await fireEvent.paste(box, { clipboardData: withImage });
+    expect(onPasteImage).toHaveBeenCalledWith(image);
+    const withText = { items: [{ kind: 'string', type: 'text/plain', getAsFile: () => null }] };
+    await fireEvent.paste(box, { clipboardData: withText });
+    expect(onPasteImage).toHaveBeenCalledTimes(1);
+  });
+
+  it('has an attach button', async () => {
+    const onAttach = vi.fn();
+    render(Composer, { me: 'alice', members: null, onSend: () => {}, onAttach });
+    await fireEvent.click(screen.getByTestId('attach'));
+    expect(onAttach).toHaveBeenCalled();
+  });
 });

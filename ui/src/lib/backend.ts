@@ -9,6 +9,7 @@ import type {
   GroupType,
   HistoryPage,
   Message,
+  SentFiles,
   SessionInfo,
   Startup,
 } from './types';
@@ -105,4 +106,40 @@ export function groupMembers(groupId: string): Promise<GroupMember[]> {
 /** Opens an http(s) or mailto link in the system browser. */
 export function openLink(url: string): Promise<void> {
   return call<void>('open_link', { url });
+}
+
+/** Sends files by path (dropped on the window): images, videos and other files, queued in order. */
+export function sendFiles(to: string, conversationType: 'C2C' | 'GROUP', paths: string[]): Promise<SentFiles> {
+  return call<SentFiles>('send_files', { to, conversationType, paths });
+}
+
+/** Opens the system's file dialog and sends the files picked. */
+export function attachFiles(to: string, conversationType: 'C2C' | 'GROUP'): Promise<SentFiles> {
+  return call<SentFiles>('attach_files', { to, conversationType });
+}
+
+/** Sends an image pasted into the composer: its bytes travel raw, not as JSON. */
+export async function sendPastedImage(to: string, conversationType: 'C2C' | 'GROUP', image: Blob): Promise<SentFiles> {
+  const bytes = new Uint8Array(await image.arrayBuffer());
+  try {
+    return await invoke<SentFiles>('send_pasted_image', bytes, {
+      headers: { to, 'conversation-type': conversationType, 'content-type': image.type },
+    });
+  } catch (e) {
+    throw asBackendError(e);
+  }
+}
+
+/** Stops an upload; the message becomes failed (retry resumes it). */
+export function cancelUpload(messageId: string): Promise<boolean> {
+  return call<boolean>('cancel_upload', { messageId });
+}
+
+/** Downloads a message's file to the Downloads folder; resolves with its path. */
+export function downloadFile(id: string, url: string, fileName: string): Promise<string> {
+  return call<string>('download_file', { id, url, fileName });
+}
+
+export function showInFolder(path: string): Promise<void> {
+  return call<void>('show_in_folder', { path });
 }

@@ -24,6 +24,12 @@ export class ChatState {
   total = $state(0);
   /** Why the last send failed, per message ID. */
   failures = $state<Record<string, string>>({});
+  /** Upload progress (0–1) of outgoing media messages still uploading, by message ID. */
+  uploads = $state<Record<string, number>>({});
+  /** Downloads started here, by message ID: progress (0–1) and, once done, where the file is. */
+  downloads = $state<Record<string, { progress: number; path: string | null }>>({});
+  /** Files are being dragged over the window. */
+  dragging = $state(false);
   /** IDs in `messages`, kept alongside so adding a page does not rebuild a set of them all. */
   #messageIds = new Set<string>();
   /** The last event the session snapshot already reflects (`SessionInfo.eventSeq`). */
@@ -71,7 +77,23 @@ export class ChatState {
     this.#snapshotSeq = session.eventSeq;
   }
 
+  /** A download of a message's file started (`done` with its path when finished, `failed` to forget it). */
+  downloadStarted(messageId: string) {
+    this.downloads = { ...this.downloads, [messageId]: { progress: 0, path: null } };
+  }
+
+  downloadDone(messageId: string, path: string | null) {
+    if (path === null) {
+      const { [messageId]: _gone, ...rest } = this.downloads;
+      this.downloads = rest;
+    } else {
+      this.downloads = { ...this.downloads, [messageId]: { progress: 1, path } };
+    }
+  }
+
   signedOut() {
+    this.uploads = {};
+    this.downloads = {};
     this.me = null;
     this.selected = null;
     this.messages = [];
@@ -147,7 +169,29 @@ export class ChatState {
         break;
       case 'messageStatus':
         if (e.error) this.failures = { ...this.failures, [e.message.ID]: `${e.error.message} (${e.error.code})` };
+        if (e.message.ID in this.uploads) {
+          const { [e.message.ID]: _done, ...rest } = this.uploads;
+          this.uploads = rest;
+        }
         this.upsert(e.message);
+        break;
+      case 'messageQueued':
+        this.upsert(e.message);
+        break;
+      case 'uploadProgress': {
+        // Only ever forward, whatever order events come in.
+        const before = this.uploads[e.messageId] ?? 0;
+        const now = e.total > 0 ? Math.min(1, e.bytes / e.total) : 1;
+        if (now > before) this.uploads = { ...this.uploads, [e.messageId]: now };
+        break;
+      }
+      case 'downloadProgress': {
+        const d = this.downloads[e.id];
+        if (d) this.downloads = { ...this.downloads, [e.id]: { ...d, progress: e.total > 0 ? Math.min(1, e.bytes / e.total) : d.progress } };
+        break;
+      }
+      case 'fileDrag':
+        this.dragging = e.state === 'over';
         break;
       default:
         break;

@@ -152,4 +152,32 @@ describe('ChatState.signInSettings', () => {
     chat.signedIn({ ...session(), serverUrl: 'ws://127.0.0.1:41234', embedded: true });
     expect(chat.signInSettings).toEqual({ serverUrl: null, lastUser: 'me' });
   });
+
+  it('keeps upload progress growing until the message is sent, and tracks drags', () => {
+    const chat = new ChatState();
+    chat.signedIn({ serverUrl: 'ws://x', embedded: true, userID: 'alice', conversations: [], totalUnread: 0, netState: 'connected', eventSeq: 0 });
+    chat.handle({ seq: 1, kind: 'uploadProgress', messageId: 'm1', bytes: 50, total: 100 });
+    chat.handle({ seq: 2, kind: 'uploadProgress', messageId: 'm1', bytes: 30, total: 100 });
+    expect(chat.uploads['m1']).toBe(0.5);
+    chat.handle({ seq: 3, kind: 'uploadProgress', messageId: 'm1', bytes: 100, total: 100 });
+    expect(chat.uploads['m1']).toBe(1);
+    const sent = { ID: 'm1', type: 'TIMImageElem', payload: {}, conversationID: 'C2Cbob', from: 'alice', nick: '', flow: 'out' as const, time: 1, status: 'success' as const, atUserList: [] };
+    chat.handle({ seq: 4, kind: 'messageStatus', message: sent, error: null });
+    expect('m1' in chat.uploads).toBe(false);
+    chat.handle({ seq: 5, kind: 'fileDrag', state: 'over', paths: [], x: 1, y: 2 });
+    expect(chat.dragging).toBe(true);
+    chat.handle({ seq: 6, kind: 'fileDrag', state: 'dropped', paths: ['/tmp/a.png'], x: 1, y: 2 });
+    expect(chat.dragging).toBe(false);
+  });
+
+  it('follows a download to its file', () => {
+    const chat = new ChatState();
+    chat.downloadStarted('m2');
+    chat.handle({ seq: 1, kind: 'downloadProgress', id: 'm2', bytes: 25, total: 100 });
+    expect(chat.downloads['m2']).toEqual({ progress: 0.25, path: null });
+    chat.downloadDone('m2', '/home/u/Downloads/a.pdf');
+    expect(chat.downloads['m2']).toEqual({ progress: 1, path: '/home/u/Downloads/a.pdf' });
+    chat.downloadDone('m2', null);
+    expect('m2' in chat.downloads).toBe(false);
+  });
 });

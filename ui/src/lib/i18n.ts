@@ -44,6 +44,17 @@ const en = {
   kickedExpired: 'Your sign-in has expired: please sign in again',
   kickedByAdmin: 'You were signed out by the server administrator',
   kickedOther: 'You were signed out ({reason})',
+  attach: 'Send files',
+  dropHere: 'Drop to send to {name}',
+  cancelUpload: 'Cancel',
+  uploadCancelled: 'Cancelled — retry',
+  download: 'Download',
+  downloaded: 'Downloaded',
+  showInFolder: 'Show in folder',
+  viewOriginal: 'Original',
+  image: 'Image',
+  video: 'Video',
+  fileRefused: '{name} was not sent: {reason}',
 };
 
 export type Strings = typeof en;
@@ -92,6 +103,17 @@ const zh: Strings = {
   kickedExpired: '登录已过期，请重新登录',
   kickedByAdmin: '您已被服务器管理员强制下线',
   kickedOther: '您已下线（{reason}）',
+  attach: '发送文件',
+  dropHere: '松开以发送给 {name}',
+  cancelUpload: '取消',
+  uploadCancelled: '已取消，点击重试',
+  download: '下载',
+  downloaded: '已下载',
+  showInFolder: '在文件夹中显示',
+  viewOriginal: '查看原图',
+  image: '图片',
+  video: '视频',
+  fileRefused: '{name} 未发送：{reason}',
 };
 
 /**

@@ -69,6 +69,12 @@ export interface GroupMember {
 
 export type GroupType = 'Work' | 'Public' | 'Meeting';
 
+/** The outcome of sending files: queued messages, and files that could not be sent. */
+export interface SentFiles {
+  sent: Message[];
+  refused: { name: string; code: number; message: string }[];
+}
+
 /** Errors from the backend carry Tencent's numeric code. */
 export interface BackendError {
   code: number;
@@ -85,6 +91,14 @@ export type NetState = 'connected' | 'connecting' | 'disconnected';
 export type ChatEvent = { seq: number } & (
   | { kind: 'messageReceived'; messages: Message[] }
   | { kind: 'messageStatus'; message: Message; error: BackendError | null }
+  /** A message was queued for sending (by the composer, a drop, the file dialog or a paste). */
+  | { kind: 'messageQueued'; message: Message }
+  /** Upload progress of an outgoing media message (≤ 30/s, growing, last bytes = total). */
+  | { kind: 'uploadProgress'; messageId: string; bytes: number; total: number }
+  /** Progress of a download started with `downloadFile(id, …)`. */
+  | { kind: 'downloadProgress'; id: string; bytes: number; total: number }
+  /** Files dragged over the window (CSS pixels), dragged away, or dropped. */
+  | { kind: 'fileDrag'; state: 'over' | 'left' | 'dropped'; paths: string[]; x: number; y: number }
   | { kind: 'openConversation'; conversationID: string }
   | { kind: 'conversationListUpdated'; conversations: Conversation[] }
   | { kind: 'totalUnread'; total: number }

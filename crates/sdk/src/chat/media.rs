@@ -64,6 +64,9 @@ pub(super) struct PendingMedia {
     preview_urls: Vec<String>,
     upload: UploadState,
     pub(super) cancel: CancellationToken,
+    /// Everything is uploaded and the element has its URLs; the preview
+    /// stays available until the message is sent.
+    uploaded: bool,
 }
 
 /// A local preview of a media message that is not sent yet (for UIs).
@@ -225,6 +228,7 @@ impl Chat {
                 preview_urls: Vec::new(),
                 upload: UploadState::default(),
                 cancel: CancellationToken::new(),
+                uploaded: false,
             },
         );
         Ok(message)
@@ -263,6 +267,7 @@ impl Chat {
                 preview_urls: Vec::new(),
                 upload: UploadState::default(),
                 cancel: CancellationToken::new(),
+                uploaded: false,
             },
         );
         Ok(message)
@@ -331,6 +336,7 @@ impl Chat {
                 preview_urls: Vec::new(),
                 upload: UploadState::default(),
                 cancel: CancellationToken::new(),
+                uploaded: false,
             },
         );
         Ok(message)
@@ -346,11 +352,36 @@ impl Chat {
         })
     }
 
+    /// True if the message has a file still to upload.
+    pub fn has_pending_upload(&self, message_id: &str) -> bool {
+        self.state()
+            .outbox
+            .get(message_id)
+            .and_then(|o| o.media.as_ref())
+            .is_some_and(|m| !m.uploaded)
+    }
+
+    /// Uploads the file of a media message (if it has one not uploaded
+    /// yet) without sending it; `send_message` then only sends. The
+    /// pipeline's prepare step ([`crate::Outbox`]).
+    pub async fn prepare_message(
+        &self,
+        message: &mut Message,
+        on_progress: Option<&OnProgress>,
+    ) -> Result<()> {
+        self.upload_attachments(message, on_progress).await
+    }
+
     /// Stops the upload of a message being sent; its `send_message` fails
     /// with [`SdkError::Cancelled`]. False if it has no upload.
     pub fn cancel_upload(&self, message_id: &str) -> bool {
         let st = self.state();
-        match st.outbox.get(message_id).and_then(|o| o.media.as_ref()) {
+        match st
+            .outbox
+            .get(message_id)
+            .and_then(|o| o.media.as_ref())
+            .filter(|m| !m.uploaded)
+        {
             Some(media) => {
                 media.cancel.cancel();
                 true
@@ -381,7 +412,7 @@ impl Chat {
             let Some(out) = st.outbox.get_mut(&message.id) else {
                 return Ok(());
             };
-            let Some(media) = out.media.as_mut() else {
+            let Some(media) = out.media.as_mut().filter(|m| !m.uploaded) else {
                 return Ok(());
             };
             if media.cancel.is_cancelled() {
@@ -469,7 +500,9 @@ impl Chat {
         for element in &mut out.elements {
             fill_urls(element, &url, &preview_urls);
         }
-        out.media = None;
+        if let Some(media) = out.media.as_mut() {
+            media.uploaded = true;
+        }
         if let Some(element) = out.elements.first() {
             message.payload = element.web_payload();
             message.elements = vec![natter_proto::message::WebElement {
