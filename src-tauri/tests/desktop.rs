@@ -849,6 +849,21 @@ async fn dropped_files_are_sent_with_progress() {
         std::fs::read(&notes).unwrap()
     );
     std::fs::remove_file(saved).unwrap();
+
+    // A pasted screenshot: its bytes are kept as a file of the profile and
+    // sent as an image; what is no image is refused with 2252.
+    let pasted = alice
+        .send_pasted_image("bob", "C2C", &encoded, "image/png")
+        .await
+        .unwrap();
+    assert_eq!(pasted.sent[0].kind, "TIMImageElem");
+    let got = bob.received(1).await.remove(0);
+    assert_eq!(got.payload["imageInfoArray"][0]["width"], 800);
+    let refused = alice
+        .send_pasted_image("bob", "C2C", b"<svg/>", "image/svg+xml")
+        .await
+        .unwrap_err();
+    assert_eq!(code(refused), 2252);
 }
 
 /// Percent-encodes a URL for a query parameter, as `encodeURIComponent` does.

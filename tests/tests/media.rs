@@ -367,6 +367,18 @@ async fn patch(url: &str, user: &str, offset: u64, body: reqwest::Body) -> reqwe
         .expect("PATCH answered")
 }
 
+/// The upload the last PATCH finished downloads byte-exact, with `content_type`.
+async fn assert_served(last_patch: &reqwest::Response, data: &[u8], content_type: &str) {
+    let media_url = last_patch.headers()["natter-media-url"]
+        .to_str()
+        .expect("Natter-Media-Url")
+        .to_owned();
+    let (status, headers, got) = get(&media_url, None).await;
+    assert_eq!(status, 200);
+    assert!(got == data, "byte-exact");
+    assert_eq!(headers["content-type"], content_type);
+}
+
 async fn head_offset(url: &str, user: &str) -> (u16, Option<u64>) {
     let resp = tus(reqwest::Method::HEAD, url, user)
         .await
@@ -449,14 +461,7 @@ async fn tus_conformance() {
     let resp = patch(&url, "alice", 100_000, data[100_000..].to_vec().into()).await;
     assert_eq!(resp.status().as_u16(), 204);
     assert_eq!(resp.headers()["upload-offset"], "300000");
-    let media_url = resp.headers()["natter-media-url"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let (status, headers, got) = get(&media_url, None).await;
-    assert_eq!(status, 200);
-    assert!(got == data, "byte-exact");
-    assert_eq!(headers["content-type"], "application/pdf");
+    assert_served(&resp, &data, "application/pdf").await;
 
     // A finished upload is part of messages: it is not deleted.
     let resp = tus(reqwest::Method::DELETE, &url, "alice")
@@ -566,14 +571,7 @@ async fn a_cut_upload_resumes_from_what_the_server_has() {
     assert_eq!(offset, Some(1_200_000));
     let resp = patch(&url, "alice", 1_200_000, data[1_200_000..].to_vec().into()).await;
     assert_eq!(resp.status().as_u16(), 204);
-    let media_url = resp.headers()["natter-media-url"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let (status, headers, got) = get(&media_url, None).await;
-    assert_eq!(status, 200);
-    assert!(got == data, "byte-exact after the resume");
-    assert_eq!(headers["content-type"], "video/mp4");
+    assert_served(&resp, &data, "video/mp4").await;
 }
 
 #[tokio::test]

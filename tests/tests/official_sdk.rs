@@ -476,7 +476,18 @@ async fn official_web_sdk_sends_media() {
                     assert_eq!(got.payload["fileSize"], original.len());
                 }
                 "audio" => assert_eq!(got.payload["second"], 3),
-                _ => assert_eq!(got.payload["videoFormat"], "mp4"),
+                _ => {
+                    assert_eq!(got.payload["videoFormat"], "mp4");
+                    // The server made the cover the SDK asked for (video_cover).
+                    let cover = got.payload["thumbUrl"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    assert!(!cover.is_empty(), "a cover: {}", got.payload);
+                    let cover = image::load_from_memory(&fetch(cover).await).unwrap();
+                    assert_eq!((cover.width(), cover.height()), (320, 240));
+                    assert_eq!(got.payload["thumbWidth"], 320);
+                }
             }
 
             // bob (official SDK) is in the group: his copy downloads too.

@@ -26,7 +26,7 @@ use crate::error::{Result, SdkError};
 /// Attempts of one upload or download before it fails (each resumes).
 const ATTEMPTS: u32 = 6;
 /// Bytes read from the file per body chunk.
-const CHUNK: usize = 256 * 1024;
+const CHUNK: usize = 1024 * 1024;
 
 /// Called with the bytes done so far and the total.
 pub type ProgressFn = Arc<dyn Fn(u64, u64) + Send + Sync>;

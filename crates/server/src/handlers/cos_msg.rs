@@ -7,6 +7,9 @@
 //!   uploader's token (tokens are swapped per conversation on delivery).
 //! * `get_imageinfo` — the size of an uploaded image and its 198/720 px
 //!   thumbnail URLs (types 3 original, 1 thumbnail, 2 large).
+//! * `video_cover` — for a video, `pre_sig` also hands out a snapshot URL;
+//!   after the upload the SDK asks for the cover with it, and gets the URL
+//!   of the video's first frame (made once, here).
 //!
 //! The Web SDK sends these frames with `identifier`/`usersig` and no A2Key;
 //! the socket's login authenticates them like any other frame.
@@ -24,6 +27,8 @@ use crate::store::{UploadRecord, UploadState};
 struct Slot {
     upload_url: String,
     download_url: String,
+    /// Videos: what the SDK passes back to `video_cover`.
+    snapshot_url: Option<String>,
 }
 
 /// The extension of the SDK's random file name, if it is a plain one.
@@ -80,9 +85,11 @@ async fn new_upload(
     }
     let urls = &state.media.urls;
     let token = urls.download_token(&key, &Scope::Uploader(caller.user.clone()), now);
+    let download_url = format!("{}?token={token}", urls.canonical(&key, &ext));
     Ok(Slot {
         upload_url: urls.upload_url(&key, expires_at),
-        download_url: format!("{}?token={token}", urls.canonical(&key, &ext)),
+        snapshot_url: (kind == MediaKind::Video).then(|| format!("{download_url}&cover")),
+        download_url,
     })
 }
 
@@ -91,11 +98,15 @@ pub async fn pre_sig(state: &AppState, caller: &Caller, body: Value) -> Result<V
     let file_type = body["file_type"].as_u64().unwrap_or(0);
     let name = body["file_name"].as_str().unwrap_or_default();
     let slot = new_upload(state, caller, file_type, name).await?;
-    Ok(json!({
+    let mut reply = json!({
         "upload_url": slot.upload_url,
         "download_url": slot.download_url,
         "expired_time": state.config.limits.upload_url_secs,
-    }))
+    });
+    if let Some(snapshot) = slot.snapshot_url {
+        reply["snapshot_url"] = json!(snapshot);
+    }
+    Ok(reply)
 }
 
 /// `im_cos_msg.simple_sig`
@@ -111,8 +122,56 @@ pub async fn simple_sig(state: &AppState, caller: &Caller, body: Value) -> Resul
             "uint32_exist_flag": 0,
             "str_upload_url": slot.upload_url,
             "str_download_url": slot.download_url,
+            "str_snapshot_url": slot.snapshot_url.unwrap_or_default(),
         }],
     }))
+}
+
+/// The caller's own complete upload that `url` (as the SDK echoes it,
+/// perhaps turned to https) points to.
+async fn own_upload_at(
+    state: &AppState,
+    caller: &Caller,
+    url: &str,
+) -> Result<Option<UploadRecord>> {
+    let urls = &state.media.urls;
+    let url_as_served = match url.strip_prefix("https://") {
+        Some(rest) if urls.public_url().starts_with("http://") => format!("http://{rest}"),
+        _ => url.to_owned(),
+    };
+    let Some(key) = urls.key_of(&url_as_served) else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .upload(key)
+        .await?
+        .filter(|r| r.owner == caller.user && r.state == UploadState::Complete))
+}
+
+/// `im_cos_msg.video_cover`: `{download_url}` of the first frame, or an
+/// error (the SDK then sends the video without a cover).
+pub async fn video_cover(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
+    let url = body["snapshot_url"].as_str().unwrap_or_default();
+    let no_cover =
+        || ServerError::bad_request(codes::UPLOAD_FAILED, "no cover can be made of this video");
+    let record = own_upload_at(state, caller, url)
+        .await?
+        .ok_or_else(no_cover)?;
+    let facts = state
+        .media
+        .video_facts(state.store.as_ref(), &record)
+        .await?;
+    if facts.is_none_or(|f| f.cover.is_none()) {
+        return Err(no_cover());
+    }
+    let urls = &state.media.urls;
+    let token = urls.download_token(&record.key, &Scope::Uploader(caller.user.clone()), now());
+    let cover = format!(
+        "{}?token={token}&cover",
+        urls.canonical(&record.key, &extension(&record.file_name))
+    );
+    Ok(json!({"error_code": 0, "error_msg": "", "download_url": cover}))
 }
 
 /// `im_cos_msg.get_imageinfo`: answered for the caller's own images;
@@ -120,21 +179,10 @@ pub async fn simple_sig(state: &AppState, caller: &Caller, body: Value) -> Resul
 pub async fn get_imageinfo(state: &AppState, caller: &Caller, body: Value) -> Result<Value> {
     let url = body["str_image_url"].as_str().unwrap_or_default();
     let empty = json!({"rpt_msg_image_info": []});
-    let urls = &state.media.urls;
     // Simple mode turns the URL to https; the key is what matters.
-    let url_as_served = match url.strip_prefix("https://") {
-        Some(rest) if urls.public_url().starts_with("http://") => format!("http://{rest}"),
-        _ => url.to_owned(),
-    };
-    let Some(key) = urls.key_of(&url_as_served) else {
+    let Some(record) = own_upload_at(state, caller, url).await? else {
         return Ok(empty);
     };
-    let Some(record) = state.store.upload(key).await? else {
-        return Ok(empty);
-    };
-    if record.owner != caller.user || record.state != UploadState::Complete {
-        return Ok(empty);
-    }
     let Some(facts) = state
         .media
         .image_facts(state.store.as_ref(), &record)

@@ -114,6 +114,7 @@ pub async fn dispatch(
         "im_cos_msg.pre_sig" => cos_msg::pre_sig(state, caller, body).await?,
         "im_cos_msg.simple_sig" => cos_msg::simple_sig(state, caller, body).await?,
         "im_cos_msg.get_imageinfo" => cos_msg::get_imageinfo(state, caller, body).await?,
+        "im_cos_msg.video_cover" => cos_msg::video_cover(state, caller, body).await?,
 
         "recentcontact.page_get" => page_get::handle(state, caller, body).await?,
         "profile.portrait_get_all" | "profile.portrait_get" => {

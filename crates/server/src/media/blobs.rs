@@ -38,6 +38,11 @@ pub trait Blobs: Send + Sync + 'static {
     async fn get(&self, key: &str) -> Result<Bytes>;
     /// Deletes the object; deleting an absent object is not an error.
     async fn delete(&self, key: &str) -> Result<()>;
+    /// The object as a local file, when the store keeps it as one (tools
+    /// that need a file, such as the video probe, then read it in place).
+    fn local_path(&self, _key: &str) -> Option<PathBuf> {
+        None
+    }
 }
 
 fn blob_error(e: object_store::Error) -> ServerError {
@@ -164,6 +169,10 @@ impl Blobs for LocalBlobs {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(blob_error(e)),
         }
+    }
+
+    fn local_path(&self, key: &str) -> Option<PathBuf> {
+        self.file_of(key).ok()
     }
 }
 

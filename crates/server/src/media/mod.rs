@@ -10,7 +10,8 @@
 //! Only complete uploads are ever served, so nothing half-written is.
 //!
 //! Blob names: `objects/<key>` for uploads, `derived/<key>-<size>.jpg` for
-//! thumbnails made on request (Tencent's `imageView2` URLs). URLs and the
+//! thumbnails made on request (Tencent's `imageView2` URLs) and
+//! `derived/<key>-cover.jpg` for a video's first frame (`video_cover`). URLs and the
 //! tokens that authorise downloads are in [`urls`].
 
 pub mod blobs;
@@ -164,7 +165,17 @@ pub struct ImageFacts {
     pub small: (u32, u32),
 }
 
-/// Which stored variant of an image to serve.
+/// What the server learnt about an uploaded video (kept in `info`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoFacts {
+    pub width: u32,
+    pub height: u32,
+    pub duration_ms: u64,
+    /// The first frame's JPEG size, if one could be made.
+    pub cover: Option<(u32, u32)>,
+}
+
+/// Which stored variant of an upload to serve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
     Original,
@@ -172,12 +183,17 @@ pub enum Variant {
     Large,
     /// 198 px short side.
     Small,
+    /// A video's first frame (the query has `cover`).
+    Cover,
 }
 
 impl Variant {
     /// From a download query: Tencent's `imageView2/<mode>/w/<W>/h/<H>`
     /// asks for a thumbnail; ≤ 198 px is the small one, else the large one.
     pub fn from_query(query: &str) -> Variant {
+        if query.split('&').any(|p| p == "cover") {
+            return Variant::Cover;
+        }
         for part in query.split('&') {
             let Some(spec) = part.strip_prefix("imageView2/") else {
                 continue;
@@ -206,6 +222,7 @@ pub fn object_name(key: &str) -> String {
 
 fn derived_name(key: &str, variant: Variant) -> String {
     let size = match variant {
+        Variant::Cover => return format!("derived/{key}-cover.jpg"),
         Variant::Small => natter_media::thumbnail::SMALL_SHORT_SIDE,
         _ => natter_media::thumbnail::LARGE_SHORT_SIDE,
     };
@@ -216,6 +233,15 @@ fn derived_name(key: &str, variant: Variant) -> String {
 pub fn new_key() -> String {
     let bytes: [u8; 16] = rand::rng().random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A file deleted when dropped (a probe's copy of a remote blob).
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// The end of a [`Media::receive`]: how many bytes are now durable, and why it stopped early, if it did.
@@ -247,6 +273,9 @@ pub struct Media {
     staging: PathBuf,
     writers: Mutex<HashMap<String, Arc<Slot>>>,
     thumbnailing: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Thumbnails made at once: decoding a large image takes hundreds of
+    /// MB for a moment, so many requests for different images queue here.
+    thumbnail_slots: tokio::sync::Semaphore,
 }
 
 impl Media {
@@ -265,6 +294,9 @@ impl Media {
             staging,
             writers: Mutex::new(HashMap::new()),
             thumbnailing: Mutex::new(HashMap::new()),
+            thumbnail_slots: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         })
     }
 
@@ -444,6 +476,11 @@ impl Media {
                 return Ok(Some(facts));
             }
         }
+        let _slot = self
+            .thumbnail_slots
+            .acquire()
+            .await
+            .map_err(|_| ServerError::Blob("thumbnailing stopped".into()))?;
         let original = self.blobs.get(&object_name(&record.key)).await?;
         let made = tokio::task::spawn_blocking(move || natter_media::thumbnails(&original))
             .await
@@ -485,15 +522,107 @@ impl Media {
         Ok(result)
     }
 
+    /// The facts about an uploaded video, making (once) and storing the
+    /// JPEG of its first frame. `Ok(None)` if it is no video Natter reads.
+    pub async fn video_facts(
+        &self,
+        store: &dyn Store,
+        record: &UploadRecord,
+    ) -> Result<Option<VideoFacts>> {
+        if let Ok(facts) = serde_json::from_str::<VideoFacts>(&record.info) {
+            return Ok(Some(facts));
+        }
+        if record.kind != MediaKind::Video.file_type() {
+            return Ok(None);
+        }
+        let lock = self
+            .thumbnailing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(record.key.clone())
+            .or_default()
+            .clone();
+        let _making = lock.lock().await;
+        if let Some(fresh) = store.upload(&record.key).await? {
+            if let Ok(facts) = serde_json::from_str::<VideoFacts>(&fresh.info) {
+                return Ok(Some(facts));
+            }
+        }
+        let _slot = self
+            .thumbnail_slots
+            .acquire()
+            .await
+            .map_err(|_| ServerError::Blob("thumbnailing stopped".into()))?;
+        let object = object_name(&record.key);
+        // The probe reads a file: the blob's own, or a copy in staging.
+        let (path, _copy) = match self.blobs.local_path(&object) {
+            Some(p) => (p, None),
+            None => {
+                let copy = self.staging.join(format!("{}.probe", record.key));
+                let bytes = self.blobs.get(&object).await?;
+                tokio::fs::write(&copy, &bytes)
+                    .await
+                    .map_err(|e| ServerError::Blob(format!("{}: {e}", copy.display())))?;
+                (copy.clone(), Some(TempFile(copy)))
+            }
+        };
+        let probed = tokio::task::spawn_blocking(move || natter_media::probe_video(&path))
+            .await
+            .map_err(|e| ServerError::Blob(format!("video probe failed: {e}")))?;
+        let result = match probed {
+            Ok(video) => {
+                let cover = match video.snapshot {
+                    Some(s) => {
+                        self.blobs
+                            .put(
+                                &derived_name(&record.key, Variant::Cover),
+                                Bytes::from(s.jpeg),
+                            )
+                            .await?;
+                        Some((s.width, s.height))
+                    }
+                    None => None,
+                };
+                let facts = VideoFacts {
+                    width: video.width,
+                    height: video.height,
+                    duration_ms: video.duration_ms,
+                    cover,
+                };
+                let info =
+                    serde_json::to_string(&facts).map_err(|e| ServerError::Blob(e.to_string()))?;
+                store.set_upload_info(&record.key, &info).await?;
+                Some(facts)
+            }
+            Err(e) => {
+                tracing::info!(key = %record.key, error = %e, "an uploaded video cannot be read");
+                None
+            }
+        };
+        self.thumbnailing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&record.key);
+        Ok(result)
+    }
+
     /// The blob to serve for `variant` of `record`, with its content type
-    /// (thumbnails are JPEG) — the original when there is no thumbnail.
+    /// (thumbnails and covers are JPEG) — the original when there is none.
     pub async fn variant_blob(
         &self,
         store: &dyn Store,
         record: &UploadRecord,
         variant: Variant,
     ) -> Result<(String, Option<&'static str>)> {
-        if variant != Variant::Original && self.image_facts(store, record).await?.is_some() {
+        let derived = match variant {
+            Variant::Original => false,
+            Variant::Cover => self
+                .video_facts(store, record)
+                .await?
+                .is_some_and(|f| f.cover.is_some()),
+            Variant::Large | Variant::Small => self.image_facts(store, record).await?.is_some(),
+        };
+        if derived {
             return Ok((derived_name(&record.key, variant), Some("image/jpeg")));
         }
         Ok((object_name(&record.key), None))

@@ -270,10 +270,13 @@ async fn serve(
     let record = record
         .filter(|r| r.state == UploadState::Complete)
         .ok_or_else(|| ServerError::MediaNotFound(key.to_owned()))?;
-    let variant = if record.kind == MediaKind::Image.file_type() {
-        Variant::from_query(query)
-    } else {
-        Variant::Original
+    let variant = match (
+        MediaKind::from_file_type(record.kind.into()),
+        Variant::from_query(query),
+    ) {
+        (Some(MediaKind::Image), v @ (Variant::Large | Variant::Small)) => v,
+        (Some(MediaKind::Video), Variant::Cover) => Variant::Cover,
+        _ => Variant::Original,
     };
     let (blob, thumbnail_type) = state
         .media
