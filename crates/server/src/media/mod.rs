@@ -648,6 +648,8 @@ mod tests {
             Variant::from_query("imageView2/3/w/nope/h/1"),
             Variant::Large
         );
+        assert_eq!(Variant::from_query("token=x&cover"), Variant::Cover);
+        assert_eq!(Variant::from_query("token=coverage"), Variant::Original);
     }
 
     #[test]
