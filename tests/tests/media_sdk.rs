@@ -453,3 +453,42 @@ async fn the_outbox_sends_text_beside_an_upload_and_retries_a_cancelled_one() {
     assert_eq!(got.payload["fileSize"], 60_000_000);
     assert!(outbox.unacknowledged().is_empty());
 }
+
+#[tokio::test]
+async fn audio_files_arrive_with_their_duration() {
+    let server = TestServer::start().await;
+    server.import(&["alice", "bob"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let alice = Client::login(&server.ws_url(), "alice").await;
+    let mut bob = Client::login(&server.ws_url(), "bob").await;
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/media/tests/data");
+    for (name, seconds) in [
+        ("tone-2.5s.m4a", 2),
+        ("tone-2.5s.mp3", 2),
+        ("tone-1.2s-noxing.mp3", 1),
+    ] {
+        let path = data.join(name);
+        let mut msg = alice
+            .chat
+            .create_audio_message("bob", types::CONV_C2C, &path)
+            .await
+            .unwrap();
+        assert_eq!(msg.kind, types::MSG_AUDIO);
+        assert_progress_is_sane(&send(&alice, &mut msg).await);
+        let got = bob.received(1).await.remove(0);
+        assert_eq!(got.kind, types::MSG_AUDIO);
+        assert_eq!(got.payload["second"], seconds, "{name}");
+        assert_eq!(got.payload["size"], std::fs::metadata(&path).unwrap().len());
+        let url = got.payload["url"].as_str().unwrap();
+        assert_eq!(got.payload["remoteAudioUrl"], url);
+        let bytes = download(&bob, url, dir.path(), name).await;
+        assert!(bytes == std::fs::read(&path).unwrap(), "{name} byte-exact");
+    }
+    let notes = noise_file(dir.path(), "notes.mp3", 500);
+    let err = alice
+        .chat
+        .create_audio_message("bob", types::CONV_C2C, &notes)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), 2400);
+}

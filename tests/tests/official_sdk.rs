@@ -513,4 +513,38 @@ async fn official_web_sdk_sends_media() {
             }
         }
     }
+
+    // A voice file from natter-sdk reaches the official SDK as a sound
+    // message with its duration, and plays from its URL.
+    let voice =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/media/tests/data/tone-2.5s.m4a");
+    let mut m = carol
+        .chat
+        .create_audio_message("media", "GROUP", &voice)
+        .await
+        .unwrap();
+    carol
+        .chat
+        .send_message(&mut m, &SendOptions::default())
+        .await
+        .unwrap();
+    let data = bob
+        .event_described("messageReceived", "carol's voice message", |d| {
+            d.as_array()
+                .is_some_and(|ms| ms.iter().any(|m| m["type"] == types::MSG_AUDIO))
+        })
+        .await;
+    let got = data
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["type"] == types::MSG_AUDIO)
+        .unwrap()
+        .clone();
+    assert_eq!(got["payload"]["second"], 2);
+    let url = got["payload"]["url"].as_str().unwrap().to_owned();
+    assert!(
+        fetch(url).await == std::fs::read(&voice).unwrap(),
+        "the voice file, byte-exact"
+    );
 }

@@ -72,10 +72,10 @@ struct Admin {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Send a text, image, file or video message to a user (--to) or a
+    /// Send a text, image, file, video or audio message to a user (--to) or a
     /// group (--group); prints the sent message. Upload progress goes to
     /// stderr: a bar on a terminal, else JSON lines.
-    #[command(group(ArgGroup::new("content").required(true).args(["text", "image", "file", "video"])))]
+    #[command(group(ArgGroup::new("content").required(true).args(["text", "image", "file", "video", "audio"])))]
     Send {
         #[command(flatten)]
         login: Login,
@@ -92,6 +92,10 @@ enum Command {
         /// Send this video (MP4, MOV) as a video message.
         #[arg(long, value_name = "PATH")]
         video: Option<PathBuf>,
+        /// Send this audio file (M4A, WAV, MP3) as a sound message; its
+        /// duration is read from the file.
+        #[arg(long, value_name = "PATH")]
+        audio: Option<PathBuf>,
         /// Mention a group member (repeatable).
         #[arg(long = "at")]
         at: Vec<String>,
@@ -306,6 +310,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             image,
             file,
             video,
+            audio,
             at,
             at_all,
             online_only,
@@ -349,10 +354,16 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                     chat.create_video_message(target, conversation_type, path)
                         .await
                 }
-                (None, None, None, None) => Err(SdkError::Media {
-                    code: natter_proto::codes::FILE_EMPTY,
-                    message: "nothing to send".into(),
-                }),
+                (None, None, None, None) => match audio {
+                    Some(path) => {
+                        chat.create_audio_message(target, conversation_type, path)
+                            .await
+                    }
+                    None => Err(SdkError::Media {
+                        code: natter_proto::codes::FILE_EMPTY,
+                        message: "nothing to send".into(),
+                    }),
+                },
             };
             let mut message = match created {
                 Ok(m) => m,

@@ -329,6 +329,15 @@ async fn media_send_and_download() {
             && p["thumbUrl"].as_str().unwrap().starts_with("http")
     );
 
+    let voice = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../media/tests/data/tone-2.5s.m4a");
+    let (ok, out, err) = send("--audio", voice).await;
+    assert!(ok, "{err}");
+    let sent: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(sent["type"], "TIMSoundElem");
+    assert_eq!(sent["payload"]["second"], 2);
+    assert!(sent["payload"]["url"].as_str().unwrap().starts_with("http"));
+
     // Bob downloads what Alice sent (the URL as the sender printed it works
     // for the uploader; Bob uses the one he received, here the same file).
     let (ok, out, err) = run(

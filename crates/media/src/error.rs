@@ -28,6 +28,8 @@ pub enum MediaError {
     Encode(String),
     #[error("not an MP4 or QuickTime video")]
     UnsupportedVideo,
+    #[error("not an M4A, WAV or MP3 audio file")]
+    UnsupportedAudio,
     #[error("cannot read the file: {0}")]
     Io(String),
 }
@@ -42,7 +44,7 @@ impl MediaError {
             }
             MediaError::TooManyPixels { .. } => IMAGE_TOO_LARGE,
             MediaError::UnsupportedVideo => VIDEO_TYPE_UNSUPPORTED,
-            MediaError::Io(_) => UPLOAD_FAILED,
+            MediaError::Io(_) | MediaError::UnsupportedAudio => UPLOAD_FAILED,
         }
     }
 }

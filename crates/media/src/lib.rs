@@ -1,12 +1,14 @@
 //! `natter-media`: what Natter does to media before it is sent and when a
 //! sender uploads only an original: image thumbnails in Tencent's two
-//! sizes ([`thumbnail`]) and video probing with a first-frame snapshot
-//! ([`video`]).
+//! sizes ([`thumbnail`]), video probing with a first-frame snapshot
+//! ([`video`]) and the duration of audio files ([`audio`]).
 
+pub mod audio;
 pub mod error;
 pub mod thumbnail;
 pub mod video;
 
+pub use audio::{probe_audio, AudioInfo};
 pub use error::MediaError;
 pub use thumbnail::{thumbnails, Thumbnail, Thumbnails};
 pub use video::{probe_video, VideoInfo};

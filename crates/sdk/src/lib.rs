@@ -23,7 +23,8 @@ pub mod upload;
 
 pub use chat::{
     websocket_base, Chat, ChatOptions, GroupMember, LocalPreview, MessageListPage, OnProgress,
-    Profile, Progress, SendOptions, FILE_MAX_BYTES, IMAGE_MAX_BYTES, PAGE_SIZE, VIDEO_MAX_BYTES,
+    Profile, Progress, SendOptions, AUDIO_MAX_BYTES, FILE_MAX_BYTES, IMAGE_MAX_BYTES, PAGE_SIZE,
+    VIDEO_MAX_BYTES,
 };
 pub use conversation::Conversation;
 pub use error::SdkError;

@@ -54,6 +54,7 @@ const en = {
   viewOriginal: 'Original',
   image: 'Image',
   video: 'Video',
+  voice: 'Voice message',
   fileRefused: '{name} was not sent: {reason}',
 };
 
@@ -113,6 +114,7 @@ const zh: Strings = {
   viewOriginal: '查看原图',
   image: '图片',
   video: '视频',
+  voice: '语音消息',
   fileRefused: '{name} 未发送：{reason}',
 };
 

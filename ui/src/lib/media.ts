@@ -107,3 +107,9 @@ export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
+
+/** What a sound (voice) bubble plays. */
+export function soundOf(m: Message): { src: string; seconds: number } {
+  const url = typeof m.payload['url'] === 'string' ? m.payload['url'] : '';
+  return { src: url ? mediaSrc(url) : localSrc(m.ID), seconds: Number(m.payload['second']) || 0 };
+}

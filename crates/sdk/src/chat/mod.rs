@@ -5,7 +5,7 @@
 //! * [`sync`] — the sync position, pushes and resyncs, delivering messages once;
 //! * [`conversations`] — the conversation list, unread counts, read reports;
 //! * [`send`] — creating messages and sending them;
-//! * [`media`] — image, file and video messages: made from files, uploaded on send;
+//! * [`media`] — image, file, video and audio messages: made from files, uploaded on send;
 //! * [`history`] — paged message history;
 //! * [`groups`] and [`profiles`] — groups and their members, users' profiles.
 
@@ -19,7 +19,7 @@ mod session;
 mod sync;
 
 pub use groups::GroupMember;
-pub use media::{LocalPreview, FILE_MAX_BYTES, IMAGE_MAX_BYTES, VIDEO_MAX_BYTES};
+pub use media::{LocalPreview, AUDIO_MAX_BYTES, FILE_MAX_BYTES, IMAGE_MAX_BYTES, VIDEO_MAX_BYTES};
 pub use profiles::Profile;
 
 use std::collections::HashMap;

@@ -1,0 +1,169 @@
+//! Audio files sent as voice messages: their duration, read from the
+//! container — M4A/MP4 (AAC) with `mp4parse`, WAV and MP3 with
+//! `symphonia` (both pure Rust). The Web SDK's `Second` of a sound message
+//! is this duration, rounded down.
+//!
+//! The encoder's priming is not counted: an M4A's edit list says how much
+//! of the track plays (symphonia ignores it, which made a 2.5 s file read
+//! 2.564 s), and LAME's gapless header does the same for MP3. Without a
+//! frame count in the header (an MP3 with no Xing/LAME frame) the packets
+//! are counted, which reads the file once but decodes nothing.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use mp4parse::{AudioCodecSpecific, CodecType, SampleEntry, TrackType};
+
+use symphonia::core::codecs::CODEC_TYPE_NULL;
+use symphonia::core::formats::FormatOptions;
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+
+use crate::error::MediaError;
+
+/// What an audio file is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioInfo {
+    /// `m4a`, `wav` or `mp3`.
+    pub format: &'static str,
+    pub duration_ms: u64,
+    pub sample_rate: u32,
+    pub channels: u32,
+}
+
+/// Reads the duration and format of the audio file at `path`.
+pub fn probe_audio(path: &Path) -> Result<AudioInfo, MediaError> {
+    let path = path.to_owned();
+    std::panic::catch_unwind(move || probe(&path))
+        .unwrap_or_else(|_| Err(MediaError::Corrupt("the audio cannot be read".into())))
+}
+
+fn probe(path: &Path) -> Result<AudioInfo, MediaError> {
+    let mut file = File::open(path).map_err(|e| MediaError::Io(e.to_string()))?;
+    if file
+        .metadata()
+        .map_err(|e| MediaError::Io(e.to_string()))?
+        .len()
+        == 0
+    {
+        return Err(MediaError::Empty);
+    }
+    let mut head = [0u8; 8];
+    let is_mp4 = file.read_exact(&mut head).is_ok() && &head[4..8] == b"ftyp";
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| MediaError::Io(e.to_string()))?;
+    if is_mp4 {
+        return probe_mp4(&mut file);
+    }
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let stream = MediaSourceStream::new(Box::new(file), Default::default());
+    let options = FormatOptions {
+        enable_gapless: true,
+        ..FormatOptions::default()
+    };
+    let probed = symphonia::default::get_probe()
+        .format(&hint, stream, &options, &MetadataOptions::default())
+        .map_err(|_| MediaError::UnsupportedAudio)?;
+    let mut reader = probed.format;
+    let track = reader
+        .tracks()
+        .iter()
+        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some())
+        .ok_or(MediaError::UnsupportedAudio)?
+        .clone();
+    let params = &track.codec_params;
+    let sample_rate = params.sample_rate.unwrap_or(0);
+    if sample_rate == 0 {
+        return Err(MediaError::UnsupportedAudio);
+    }
+    let format = match params.codec {
+        symphonia::core::codecs::CODEC_TYPE_MP3 => "mp3",
+        symphonia::core::codecs::CODEC_TYPE_AAC => "m4a",
+        _ if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("wav")) =>
+        {
+            "wav"
+        }
+        _ => "wav",
+    };
+    let frames = match params.n_frames {
+        Some(n) => n,
+        None => {
+            // No count in the header: add up the packets' durations.
+            let mut total = 0u64;
+            while let Ok(packet) = reader.next_packet() {
+                if packet.track_id() == track.id {
+                    total += packet.dur;
+                }
+            }
+            total
+        }
+    };
+    Ok(AudioInfo {
+        format,
+        duration_ms: frames.saturating_mul(1000) / u64::from(sample_rate),
+        sample_rate,
+        channels: params.channels.map_or(1, |c| c.count() as u32),
+    })
+}
+
+/// M4A/MP4: the audio track's played duration — its edit list when it has
+/// one, else its whole length.
+fn probe_mp4(file: &mut File) -> Result<AudioInfo, MediaError> {
+    let context =
+        mp4parse::read_mp4(&mut BufReader::new(file)).map_err(|_| MediaError::UnsupportedAudio)?;
+    let track = context
+        .tracks
+        .iter()
+        .find(|t| t.track_type == TrackType::Audio)
+        .ok_or(MediaError::UnsupportedAudio)?;
+    let entry = track
+        .stsd
+        .as_ref()
+        .and_then(|s| {
+            s.descriptions.iter().find_map(|d| match d {
+                SampleEntry::Audio(a) => Some(a),
+                _ => None,
+            })
+        })
+        .ok_or(MediaError::UnsupportedAudio)?;
+    if entry.codec_type != CodecType::AAC {
+        return Err(MediaError::UnsupportedAudio);
+    }
+    let (Some(duration), Some(scale)) = (track.duration, track.timescale) else {
+        return Err(MediaError::UnsupportedAudio);
+    };
+    let scale = scale.0.max(1);
+    let whole_ms = duration.0.saturating_mul(1000) / scale;
+    let played_ms = match (track.edited_duration, context.timescale) {
+        // The edit's length is in the movie's timescale.
+        (Some(edited), Some(movie)) if edited.0 > 0 && movie.0 > 0 => {
+            edited.0.saturating_mul(1000) / movie.0
+        }
+        // An edit that only skips the priming.
+        _ => whole_ms.saturating_sub(
+            track
+                .media_time
+                .map_or(0, |m| m.0.saturating_mul(1000) / scale),
+        ),
+    };
+    Ok(AudioInfo {
+        format: "m4a",
+        duration_ms: played_ms.min(whole_ms),
+        sample_rate: entry.samplerate as u32,
+        // The sample entry's count is often a placeholder 2; the decoder
+        // configuration has the real one.
+        channels: match &entry.codec_specific {
+            AudioCodecSpecific::ES_Descriptor(es) => {
+                es.audio_channel_count.map_or(entry.channelcount, u32::from)
+            }
+            _ => entry.channelcount,
+        },
+    })
+}
