@@ -1,14 +1,17 @@
 //! `natter-media`: what Natter does to media before it is sent and when a
 //! sender uploads only an original: image thumbnails in Tencent's two
 //! sizes ([`thumbnail`]), video probing with a first-frame snapshot
-//! ([`video`]) and the duration of audio files ([`audio`]).
+//! ([`video`]), the duration of audio files ([`audio`]) and voice notes
+//! written as AAC in M4A or as WAV ([`voice`]).
 
 pub mod audio;
 pub mod error;
 pub mod thumbnail;
 pub mod video;
+pub mod voice;
 
 pub use audio::{probe_audio, AudioInfo};
 pub use error::MediaError;
 pub use thumbnail::{thumbnails, Thumbnail, Thumbnails};
 pub use video::{probe_video, VideoInfo};
+pub use voice::{VoiceFile, VoiceFormat, VoiceWriter};

@@ -1,0 +1,200 @@
+//! Voice notes as written: the duration every reader reports is exactly
+//! that of the samples given (the encoder's priming and padding are cut
+//! by the M4A's edit list), and the decoded sound is the sound that went in.
+
+use std::path::Path;
+
+use natter_media::{probe_audio, VoiceFormat, VoiceWriter};
+use symphonia::core::audio::SampleBuffer;
+use symphonia::core::codecs::DecoderOptions;
+use symphonia::core::formats::FormatOptions;
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+
+/// Three tone bursts with silence between them: an envelope to recognise.
+fn speech_like(rate: u32, seconds: f64) -> Vec<i16> {
+    let n = (f64::from(rate) * seconds) as usize;
+    (0..n)
+        .map(|i| {
+            let t = i as f64 / f64::from(rate);
+            let burst = (t * 1.6).fract() < 0.55;
+            let level = if burst {
+                0.5 * (1.0 - (t * 1.6).fract() / 0.55)
+            } else {
+                0.0
+            };
+            let tone = (t * 2.0 * std::f64::consts::PI * 440.0).sin()
+                + 0.4 * (t * 2.0 * std::f64::consts::PI * 1230.0).sin();
+            (tone * level * 20_000.0) as i16
+        })
+        .collect()
+}
+
+fn write_in_pieces(
+    path: &Path,
+    format: VoiceFormat,
+    rate: u32,
+    samples: &[i16],
+) -> natter_media::VoiceFile {
+    let mut writer = VoiceWriter::create(path, format, rate).unwrap();
+    for piece in samples.chunks(333) {
+        writer.write(piece).unwrap();
+    }
+    writer.finish().unwrap()
+}
+
+/// RMS per 20 ms window.
+fn envelope(samples: &[f32], rate: u32) -> Vec<f64> {
+    samples
+        .chunks((rate / 50) as usize)
+        .map(|w| (w.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / w.len() as f64).sqrt())
+        .collect()
+}
+
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (ma, mb) = (mean(a), mean(b));
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt()
+}
+
+/// Decodes the AAC of an M4A and keeps what its edit list plays.
+fn decode_m4a(path: &Path) -> Vec<f32> {
+    let context = mp4parse::read_mp4(&mut std::fs::File::open(path).unwrap()).unwrap();
+    let track = &context.tracks[0];
+    let skip = track.media_time.map_or(0, |m| m.0) as usize;
+    let play = track.edited_duration.map(|d| d.0).unwrap() as usize;
+
+    let stream = MediaSourceStream::new(
+        Box::new(std::fs::File::open(path).unwrap()),
+        Default::default(),
+    );
+    let mut reader = symphonia::default::get_probe()
+        .format(
+            &Hint::new(),
+            stream,
+            &FormatOptions::default(),
+            &MetadataOptions::default(),
+        )
+        .unwrap()
+        .format;
+    let params = reader.tracks()[0].codec_params.clone();
+    let mut decoder = symphonia::default::get_codecs()
+        .make(&params, &DecoderOptions::default())
+        .unwrap();
+    let mut out = Vec::new();
+    while let Ok(packet) = reader.next_packet() {
+        let decoded = decoder.decode(&packet).unwrap();
+        let mut buf = SampleBuffer::<f32>::new(decoded.capacity() as u64, *decoded.spec());
+        buf.copy_interleaved_ref(decoded);
+        out.extend_from_slice(buf.samples());
+    }
+    assert!(
+        out.len() >= skip + play,
+        "the track holds the priming and every sample"
+    );
+    out[skip..skip + play].to_vec()
+}
+
+#[test]
+fn m4a_lasts_exactly_what_was_written_and_sounds_like_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for rate in [16_000u32, 48_000] {
+        let source = speech_like(rate, 3.217);
+        let path = dir.path().join(format!("voice-{rate}.m4a"));
+        let file = write_in_pieces(&path, VoiceFormat::M4a, rate, &source);
+        assert_eq!(file.duration_ms, 3217);
+        assert_eq!(file.bytes, std::fs::metadata(&path).unwrap().len());
+        assert!(!dir.path().join(format!("voice-{rate}.m4a.part")).exists());
+        let probed = probe_audio(&path).unwrap();
+        assert_eq!(
+            (probed.format, probed.sample_rate, probed.channels),
+            ("m4a", rate, 1)
+        );
+        assert!(
+            probed.duration_ms.abs_diff(3217) <= 1,
+            "{rate}: {}",
+            probed.duration_ms
+        );
+
+        let decoded = decode_m4a(&path);
+        assert_eq!(
+            decoded.len(),
+            source.len(),
+            "the edit list plays exactly the samples written"
+        );
+        let source: Vec<f32> = source.iter().map(|s| f32::from(*s) / 32768.0).collect();
+        let r = correlation(&envelope(&source, rate), &envelope(&decoded, rate));
+        assert!(r > 0.95, "{rate}: envelopes correlate {r:.3}");
+    }
+}
+
+#[test]
+fn ffprobe_reports_the_recorded_duration() {
+    let ffprobe = std::process::Command::new("ffprobe")
+        .arg("-version")
+        .output();
+    assert!(
+        ffprobe.is_ok(),
+        "ffprobe is not installed: run scripts/setup (package ffmpeg)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("voice.m4a");
+    write_in_pieces(&path, VoiceFormat::M4a, 16_000, &speech_like(16_000, 2.5));
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let seconds: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    assert!((seconds - 2.5).abs() <= 0.05, "ffprobe says {seconds}");
+    // And it decodes cleanly.
+    let decode = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&path)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        decode.status.success() && decode.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&decode.stderr)
+    );
+}
+
+#[test]
+fn wav_is_exact_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("voice.wav");
+    let source = speech_like(16_000, 1.25);
+    let file = write_in_pieces(&path, VoiceFormat::Wav, 16_000, &source);
+    assert_eq!(file.duration_ms, 1250);
+    assert_eq!(file.bytes, 44 + 2 * source.len() as u64);
+    assert_eq!(probe_audio(&path).unwrap().duration_ms, 1250);
+}
+
+#[test]
+fn a_short_note_still_makes_a_valid_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("short.m4a");
+    let file = write_in_pieces(&path, VoiceFormat::M4a, 16_000, &speech_like(16_000, 0.2));
+    assert_eq!(file.duration_ms, 200);
+    assert!(probe_audio(&path).unwrap().duration_ms.abs_diff(200) <= 1);
+    assert_eq!(
+        VoiceFormat::of_path(Path::new("a.M4A")),
+        Some(VoiceFormat::M4a)
+    );
+    assert_eq!(VoiceFormat::of_path(Path::new("a.mp3")), None);
+}
