@@ -72,6 +72,22 @@ pub(super) struct PendingMedia {
     uploaded: bool,
 }
 
+impl PendingMedia {
+    fn new(kind: MediaKind, path: &Path, content_type: &str, previews: Vec<Bytes>) -> PendingMedia {
+        PendingMedia {
+            kind,
+            path: path.to_owned(),
+            file_name: file_name(path),
+            content_type: content_type.to_owned(),
+            previews,
+            preview_urls: Vec::new(),
+            upload: UploadState::default(),
+            cancel: CancellationToken::new(),
+            uploaded: false,
+        }
+    }
+}
+
 /// A local preview of a media message that is not sent yet (for UIs).
 #[derive(Debug, Clone)]
 pub struct LocalPreview {
@@ -219,20 +235,15 @@ impl Chat {
         };
         self.attach(
             &message,
-            PendingMedia {
-                kind: MediaKind::Image,
-                path: path.to_owned(),
-                file_name: file_name(path),
-                content_type,
-                previews: vec![
+            PendingMedia::new(
+                MediaKind::Image,
+                path,
+                &content_type,
+                vec![
                     Bytes::from(thumbs.large.jpeg),
                     Bytes::from(thumbs.small.jpeg),
                 ],
-                preview_urls: Vec::new(),
-                upload: UploadState::default(),
-                cancel: CancellationToken::new(),
-                uploaded: false,
-            },
+            ),
         );
         Ok(message)
     }
@@ -257,21 +268,10 @@ impl Chat {
         let message = self.create_message(to, conversation_type, vec![element], Vec::new())?;
         let content_type = mime_guess::from_path(path)
             .first_raw()
-            .unwrap_or("application/octet-stream")
-            .to_owned();
+            .unwrap_or("application/octet-stream");
         self.attach(
             &message,
-            PendingMedia {
-                kind: MediaKind::File,
-                path: path.to_owned(),
-                file_name: name,
-                content_type,
-                previews: Vec::new(),
-                preview_urls: Vec::new(),
-                upload: UploadState::default(),
-                cancel: CancellationToken::new(),
-                uploaded: false,
-            },
+            PendingMedia::new(MediaKind::File, path, content_type, Vec::new()),
         );
         Ok(message)
     }
@@ -326,21 +326,16 @@ impl Chat {
         };
         self.attach(
             &message,
-            PendingMedia {
-                kind: MediaKind::Video,
-                path: path.to_owned(),
-                file_name: file_name(path),
-                content_type: content_type.to_owned(),
-                previews: video
+            PendingMedia::new(
+                MediaKind::Video,
+                path,
+                content_type,
+                video
                     .snapshot
                     .map(|s| Bytes::from(s.jpeg))
                     .into_iter()
                     .collect(),
-                preview_urls: Vec::new(),
-                upload: UploadState::default(),
-                cancel: CancellationToken::new(),
-                uploaded: false,
-            },
+            ),
         );
         Ok(message)
     }
@@ -374,17 +369,7 @@ impl Chat {
         };
         self.attach(
             &message,
-            PendingMedia {
-                kind: MediaKind::Audio,
-                path: path.to_owned(),
-                file_name: file_name(path),
-                content_type: content_type.to_owned(),
-                previews: Vec::new(),
-                preview_urls: Vec::new(),
-                upload: UploadState::default(),
-                cancel: CancellationToken::new(),
-                uploaded: false,
-            },
+            PendingMedia::new(MediaKind::Audio, path, content_type, Vec::new()),
         );
         Ok(message)
     }
