@@ -196,9 +196,15 @@ pub async fn fetch(chat: &Chat, server_url: &str, request: MediaRequest) -> Resu
     }
 }
 
+/// One HTTP client for every media request of the page, so a
+/// conversation full of pictures reuses its connections to the server.
+fn http() -> &'static reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(reqwest::Client::new)
+}
+
 async fn remote(url: &str, range: Option<&str>) -> Result<MediaResponse> {
-    let client = reqwest::Client::new();
-    let mut req = client.get(url);
+    let mut req = http().get(url);
     if let Some(r) = range {
         req = req.header("Range", r);
     }

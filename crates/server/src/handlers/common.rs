@@ -1,6 +1,8 @@
 //! Helpers shared by handlers: body parsing with Tencent's codes, and the
 //! push and conversation shapes several commands use.
 
+use std::borrow::Cow;
+
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
@@ -28,16 +30,17 @@ pub fn parse<T: DeserializeOwned>(body: Value, code: u32) -> Result<T> {
 }
 
 /// Messages as they leave the server: media URLs signed for their
-/// conversation (`media::urls`). Every handler that returns stored
-/// messages goes through this.
-pub fn outgoing<'a, I>(state: &AppState, items: I) -> Vec<MsgItem>
+/// conversation (`media::urls`); a message without media is passed on as
+/// it is, not copied. Every handler that returns stored messages goes
+/// through this.
+pub fn outgoing<'a, I>(state: &AppState, items: I) -> Vec<Cow<'a, MsgItem>>
 where
     I: IntoIterator<Item = &'a MsgItem>,
 {
     let now = now();
     items
         .into_iter()
-        .map(|i| state.media.urls.signed(i, now).into_owned())
+        .map(|i| state.media.urls.signed(i, now))
         .collect()
 }
 

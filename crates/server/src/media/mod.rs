@@ -175,6 +175,34 @@ pub struct VideoFacts {
     pub cover: Option<(u32, u32)>,
 }
 
+/// An upload's `info`: facts learnt from its bytes, or that they could
+/// not be read.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum Learnt<T> {
+    Facts(T),
+    Unreadable { unreadable: bool },
+}
+
+impl<T: serde::de::DeserializeOwned> Learnt<T> {
+    /// `None`: nothing learnt yet; `Some(None)`: unreadable.
+    fn read(info: &str) -> Option<Option<T>> {
+        match serde_json::from_str::<Learnt<T>>(info).ok()? {
+            Learnt::Facts(facts) => Some(Some(facts)),
+            Learnt::Unreadable { .. } => Some(None),
+        }
+    }
+}
+
+impl<'a, T> From<&'a Option<T>> for Learnt<&'a T> {
+    fn from(learnt: &'a Option<T>) -> Self {
+        match learnt {
+            Some(facts) => Learnt::Facts(facts),
+            None => Learnt::Unreadable { unreadable: true },
+        }
+    }
+}
+
 /// Which stored variant of an upload to serve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
@@ -448,19 +476,24 @@ impl Media {
         Ok(keys.len())
     }
 
-    /// The facts about an uploaded image, making (once) and storing its
-    /// two thumbnails. `Ok(None)` if the bytes are not an image Natter can
-    /// read (the original is then served for thumbnail URLs too).
-    pub async fn image_facts(
+    /// What was learnt about an upload, made at most once: `info` keeps
+    /// the facts — or that the bytes cannot be read, so a hostile or
+    /// broken file is not decoded again on every request. Requests for
+    /// the same upload wait for the first; different uploads are worked on
+    /// at most one per core.
+    async fn learn_once<T, F, Fut>(
         &self,
         store: &dyn Store,
         record: &UploadRecord,
-    ) -> Result<Option<ImageFacts>> {
-        if let Ok(facts) = serde_json::from_str::<ImageFacts>(&record.info) {
-            return Ok(Some(facts));
-        }
-        if record.kind != MediaKind::Image.file_type() {
-            return Ok(None);
+        learn: F,
+    ) -> Result<Option<T>>
+    where
+        T: Serialize + serde::de::DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>>>,
+    {
+        if let Some(known) = Learnt::<T>::read(&record.info) {
+            return Ok(known);
         }
         let lock = self
             .thumbnailing
@@ -470,56 +503,68 @@ impl Media {
             .or_default()
             .clone();
         let _making = lock.lock().await;
-        // Another request may have made them while this one waited.
+        // Whoever held the lock first may have learnt it meanwhile.
         if let Some(fresh) = store.upload(&record.key).await? {
-            if let Ok(facts) = serde_json::from_str::<ImageFacts>(&fresh.info) {
-                return Ok(Some(facts));
+            if let Some(known) = Learnt::<T>::read(&fresh.info) {
+                return Ok(known);
             }
         }
-        let _slot = self
-            .thumbnail_slots
-            .acquire()
-            .await
-            .map_err(|_| ServerError::Blob("thumbnailing stopped".into()))?;
-        let original = self.blobs.get(&object_name(&record.key)).await?;
-        let made = tokio::task::spawn_blocking(move || natter_media::thumbnails(&original))
-            .await
-            .map_err(|e| ServerError::Blob(format!("thumbnail task failed: {e}")))?;
-        let result = match made {
-            Ok(t) => {
-                self.blobs
-                    .put(
-                        &derived_name(&record.key, Variant::Large),
-                        Bytes::from(t.large.jpeg),
-                    )
-                    .await?;
-                self.blobs
-                    .put(
-                        &derived_name(&record.key, Variant::Small),
-                        Bytes::from(t.small.jpeg),
-                    )
-                    .await?;
-                let facts = ImageFacts {
-                    width: t.width,
-                    height: t.height,
-                    large: (t.large.width, t.large.height),
-                    small: (t.small.width, t.small.height),
-                };
-                let info =
-                    serde_json::to_string(&facts).map_err(|e| ServerError::Blob(e.to_string()))?;
-                store.set_upload_info(&record.key, &info).await?;
-                Some(facts)
-            }
-            Err(e) => {
-                tracing::info!(key = %record.key, code = e.code(), error = %e, "no thumbnails for an uploaded image");
-                None
-            }
-        };
+        let learnt = async {
+            let _slot = self
+                .thumbnail_slots
+                .acquire()
+                .await
+                .map_err(|_| ServerError::Blob("thumbnailing stopped".into()))?;
+            let learnt = learn().await?;
+            let info = serde_json::to_string(&Learnt::from(&learnt))
+                .map_err(|e| ServerError::Blob(e.to_string()))?;
+            store.set_upload_info(&record.key, &info).await?;
+            Ok(learnt)
+        }
+        .await;
         self.thumbnailing
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&record.key);
-        Ok(result)
+        learnt
+    }
+
+    /// The facts about an uploaded image, making (once) and storing its
+    /// two thumbnails. `Ok(None)` if the bytes are not an image Natter can
+    /// read (the original is then served for thumbnail URLs too).
+    pub async fn image_facts(
+        &self,
+        store: &dyn Store,
+        record: &UploadRecord,
+    ) -> Result<Option<ImageFacts>> {
+        if record.kind != MediaKind::Image.file_type() {
+            return Ok(None);
+        }
+        self.learn_once(store, record, || async {
+            let original = self.blobs.get(&object_name(&record.key)).await?;
+            let made = tokio::task::spawn_blocking(move || natter_media::thumbnails(&original))
+                .await
+                .map_err(|e| ServerError::Blob(format!("thumbnail task failed: {e}")))?;
+            let t = match made {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::info!(key = %record.key, code = e.code(), error = %e, "no thumbnails for an uploaded image");
+                    return Ok(None);
+                }
+            };
+            for (variant, jpeg) in [(Variant::Large, t.large.jpeg), (Variant::Small, t.small.jpeg)] {
+                self.blobs
+                    .put(&derived_name(&record.key, variant), Bytes::from(jpeg))
+                    .await?;
+            }
+            Ok(Some(ImageFacts {
+                width: t.width,
+                height: t.height,
+                large: (t.large.width, t.large.height),
+                small: (t.small.width, t.small.height),
+            }))
+        })
+        .await
     }
 
     /// The facts about an uploaded video, making (once) and storing the
@@ -529,81 +574,50 @@ impl Media {
         store: &dyn Store,
         record: &UploadRecord,
     ) -> Result<Option<VideoFacts>> {
-        if let Ok(facts) = serde_json::from_str::<VideoFacts>(&record.info) {
-            return Ok(Some(facts));
-        }
         if record.kind != MediaKind::Video.file_type() {
             return Ok(None);
         }
-        let lock = self
-            .thumbnailing
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(record.key.clone())
-            .or_default()
-            .clone();
-        let _making = lock.lock().await;
-        if let Some(fresh) = store.upload(&record.key).await? {
-            if let Ok(facts) = serde_json::from_str::<VideoFacts>(&fresh.info) {
-                return Ok(Some(facts));
-            }
-        }
-        let _slot = self
-            .thumbnail_slots
-            .acquire()
-            .await
-            .map_err(|_| ServerError::Blob("thumbnailing stopped".into()))?;
-        let object = object_name(&record.key);
-        // The probe reads a file: the blob's own, or a copy in staging.
-        let (path, _copy) = match self.blobs.local_path(&object) {
-            Some(p) => (p, None),
-            None => {
-                let copy = self.staging.join(format!("{}.probe", record.key));
-                let bytes = self.blobs.get(&object).await?;
-                tokio::fs::write(&copy, &bytes)
-                    .await
-                    .map_err(|e| ServerError::Blob(format!("{}: {e}", copy.display())))?;
-                (copy.clone(), Some(TempFile(copy)))
-            }
-        };
-        let probed = tokio::task::spawn_blocking(move || natter_media::probe_video(&path))
-            .await
-            .map_err(|e| ServerError::Blob(format!("video probe failed: {e}")))?;
-        let result = match probed {
-            Ok(video) => {
-                let cover = match video.snapshot {
-                    Some(s) => {
-                        self.blobs
-                            .put(
-                                &derived_name(&record.key, Variant::Cover),
-                                Bytes::from(s.jpeg),
-                            )
-                            .await?;
-                        Some((s.width, s.height))
-                    }
-                    None => None,
-                };
-                let facts = VideoFacts {
-                    width: video.width,
-                    height: video.height,
-                    duration_ms: video.duration_ms,
-                    cover,
-                };
-                let info =
-                    serde_json::to_string(&facts).map_err(|e| ServerError::Blob(e.to_string()))?;
-                store.set_upload_info(&record.key, &info).await?;
-                Some(facts)
-            }
-            Err(e) => {
-                tracing::info!(key = %record.key, error = %e, "an uploaded video cannot be read");
-                None
-            }
-        };
-        self.thumbnailing
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&record.key);
-        Ok(result)
+        self.learn_once(store, record, || async {
+            let object = object_name(&record.key);
+            // The probe reads a file: the blob's own, or a copy in staging.
+            let (path, _copy) = match self.blobs.local_path(&object) {
+                Some(p) => (p, None),
+                None => {
+                    let copy = self.staging.join(format!("{}.probe", record.key));
+                    let bytes = self.blobs.get(&object).await?;
+                    tokio::fs::write(&copy, &bytes)
+                        .await
+                        .map_err(|e| ServerError::Blob(format!("{}: {e}", copy.display())))?;
+                    (copy.clone(), Some(TempFile(copy)))
+                }
+            };
+            let probed = tokio::task::spawn_blocking(move || natter_media::probe_video(&path))
+                .await
+                .map_err(|e| ServerError::Blob(format!("video probe failed: {e}")))?;
+            let video = match probed {
+                Ok(video) => video,
+                Err(e) => {
+                    tracing::info!(key = %record.key, error = %e, "an uploaded video cannot be read");
+                    return Ok(None);
+                }
+            };
+            let cover = match video.snapshot {
+                Some(s) => {
+                    self.blobs
+                        .put(&derived_name(&record.key, Variant::Cover), Bytes::from(s.jpeg))
+                        .await?;
+                    Some((s.width, s.height))
+                }
+                None => None,
+            };
+            Ok(Some(VideoFacts {
+                width: video.width,
+                height: video.height,
+                duration_ms: video.duration_ms,
+                cover,
+            }))
+        })
+        .await
     }
 
     /// The blob to serve for `variant` of `record`, with its content type
