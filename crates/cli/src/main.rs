@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
+use natter_media::capture::{self, RecordEvent, RecordOptions, Recorder, RecordingEnd};
+use natter_media::{MediaError, VoiceFormat};
 use natter_sdk::account::{self, AdminClient};
 use natter_sdk::{types, Chat, ChatOptions, Event, OnProgress, SdkError, SendOptions};
 use serde_json::{json, Value};
@@ -107,6 +109,24 @@ enum Command {
         online_only: bool,
         text: Option<String>,
     },
+    /// List the input devices (microphones) as JSON.
+    Devices,
+    /// Record from an input device into --out (.m4a: AAC; .wav: PCM) for
+    /// --seconds, or until interrupted; prints the recording's length,
+    /// size and path as JSON.
+    Record {
+        /// How long to record, in seconds.
+        #[arg(long)]
+        seconds: f64,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// A device's id or name (see `devices`); the default device otherwise.
+        #[arg(long)]
+        device: Option<String>,
+        /// Sample rate of the recording (16000 for voice; 44100 or 48000).
+        #[arg(long, default_value_t = 16_000)]
+        rate: u32,
+    },
     /// Download a file of a message (its URL) to --out, byte-exact.
     Download {
         #[command(flatten)]
@@ -205,6 +225,16 @@ impl From<SdkError> for CliError {
         CliError {
             code: e.code(),
             status,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<MediaError> for CliError {
+    fn from(e: MediaError) -> Self {
+        CliError {
+            code: e.code(),
+            status: None,
             message: e.to_string(),
         }
     }
@@ -385,6 +415,22 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             sent?;
             print(&message);
         }
+        Command::Devices => {
+            let devices = tokio::task::spawn_blocking(capture::input_devices)
+                .await
+                .map_err(|e| usage(e.to_string()))??;
+            let list: Vec<Value> = devices
+                .iter()
+                .map(|d| json!({"id": d.id, "name": d.name, "default": d.is_default}))
+                .collect();
+            print(&list);
+        }
+        Command::Record {
+            seconds,
+            out,
+            device,
+            rate,
+        } => record(*seconds, out, device.clone(), *rate).await?,
         Command::Download { login: l, url, out } => {
             let chat = login(&cli, l).await?;
             let (report, bar) = progress_reporter("download");
@@ -529,5 +575,63 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             );
         }
     }
+    Ok(())
+}
+
+/// `natter-cli record`: until the maximum duration, a lost device, or ^C.
+async fn record(
+    seconds: f64,
+    out: &std::path::Path,
+    device: Option<String>,
+    rate: u32,
+) -> Result<(), CliError> {
+    let format = VoiceFormat::of_path(out).ok_or(MediaError::UnsupportedAudio)?;
+    if !(seconds > 0.0 && seconds <= 24.0 * 3600.0) {
+        return Err(usage("--seconds must be more than 0"));
+    }
+    if ![8_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000].contains(&rate) {
+        return Err(usage(
+            "--rate must be one of 8000, 16000, 22050, 24000, 32000, 44100, 48000",
+        ));
+    }
+    let options = RecordOptions {
+        device,
+        format,
+        sample_rate: rate,
+        max_duration: std::time::Duration::from_secs_f64(seconds),
+        input: None,
+    };
+    let (ended_tx, ended_rx) = tokio::sync::oneshot::channel();
+    let mut ended_tx = Some(ended_tx);
+    let path = out.to_owned();
+    let recorder = tokio::task::spawn_blocking(move || {
+        Recorder::start(&path, options, move |event| {
+            if let RecordEvent::Ended(_) = event {
+                if let Some(tx) = ended_tx.take() {
+                    let _ = tx.send(());
+                }
+            }
+        })
+    })
+    .await
+    .map_err(|e| usage(e.to_string()))??;
+    tokio::select! {
+        _ = ended_rx => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    // Either it ended by itself (then `stop` just collects it) or ^C ends it.
+    let recording = tokio::task::spawn_blocking(move || recorder.stop())
+        .await
+        .map_err(|e| usage(e.to_string()))??;
+    let mut report = json!({
+        "seconds": recording.file.duration_ms as f64 / 1000.0,
+        "bytes": recording.file.bytes,
+        "path": recording.file.path,
+        "device": recording.device,
+    });
+    if let RecordingEnd::DeviceLost(reason) = &recording.end {
+        report["deviceLost"] = json!(reason);
+    }
+    print(&report);
     Ok(())
 }

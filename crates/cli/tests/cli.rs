@@ -415,3 +415,232 @@ async fn media_send_and_download() {
     let report: Value = serde_json::from_str(err.lines().last().unwrap()).unwrap();
     assert_eq!(report["code"], 2252, "{err}");
 }
+
+/// `scripts/test-mic` in `dir`, and an ALSA config whose default device is
+/// a sound card that does not exist (a machine with no microphone).
+fn test_mic(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-mic");
+    let made = std::process::Command::new(script)
+        .arg(dir)
+        .status()
+        .unwrap();
+    assert!(
+        made.success(),
+        "scripts/test-mic needs espeak-ng and sox (scripts/setup)"
+    );
+    let no_mic = dir.join("no-mic.conf");
+    std::fs::write(
+        &no_mic,
+        "</usr/share/alsa/alsa.conf>\npcm.!default { type hw card 99 }\n",
+    )
+    .unwrap();
+    (dir.join("alsa.conf"), no_mic)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_a_voice_note_and_send_it() {
+    let (srv, _dir) = server().await;
+    let url = srv.ws_url();
+    let files = tempfile::tempdir().unwrap();
+    let (alsa_conf, no_mic) = test_mic(&files.path().join("mic"));
+    let with_mic = |args: &[&str], conf: &std::path::Path| {
+        let mut c = cli(&url);
+        c.args(args).env("ALSA_CONFIG_PATH", conf);
+        c
+    };
+    let output = |mut c: Command| async move {
+        let out = c.output().await.unwrap();
+        (
+            out.status.success(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+
+    // The devices, as JSON.
+    let (ok, out, err) = output(with_mic(&["devices"], &alsa_conf)).await;
+    assert!(ok, "{err}");
+    let devices: Vec<Value> = serde_json::from_str(out.trim()).unwrap();
+    let mic = devices
+        .iter()
+        .find(|d| d["id"] == "alsa:testmic")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(mic["name"], "Test microphone (speech, 16 kHz mono)");
+    assert_eq!(mic["default"], false);
+
+    // Record 2.5 s of the replayed speech.
+    let note = files.path().join("note.m4a");
+    let (ok, out, err) = output(with_mic(
+        &[
+            "record",
+            "--seconds",
+            "2.5",
+            "--out",
+            note.to_str().unwrap(),
+            "--device",
+            "testmic",
+        ],
+        &alsa_conf,
+    ))
+    .await;
+    assert!(ok, "{err}");
+    let printed: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(printed["seconds"], 2.5);
+    assert_eq!(printed["bytes"], std::fs::metadata(&note).unwrap().len());
+    assert_eq!(printed["path"], note.to_str().unwrap());
+    assert!(
+        natter_media::probe_audio(&note)
+            .unwrap()
+            .duration_ms
+            .abs_diff(2500)
+            <= 1
+    );
+
+    // Send it: a sound message of 2 s that Bob downloads byte-exact.
+    let (ok, _, err) = run(&url, &["account-import", "alice", "bob"]).await;
+    assert!(ok, "{err}");
+    let alice = run(&url, &["usersig", "alice"]).await.1.trim().to_owned();
+    let bob = run(&url, &["usersig", "bob"]).await.1.trim().to_owned();
+    let (ok, out, err) = run(
+        &url,
+        &[
+            "send",
+            "--user",
+            "alice",
+            "--usersig",
+            &alice,
+            "--to",
+            "bob",
+            "--audio",
+            note.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    let sent: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(sent["type"], "TIMSoundElem");
+    assert_eq!(sent["payload"]["second"], 2);
+    assert_eq!(sent["payload"]["size"], printed["bytes"]);
+    let (ok, out, err) = run(
+        &url,
+        &["history", "--user", "bob", "--usersig", &bob, "C2Calice"],
+    )
+    .await;
+    assert!(ok, "{err}");
+    let received: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let got = files.path().join("got.m4a");
+    let (ok, _, err) = run(
+        &url,
+        &[
+            "download",
+            "--user",
+            "bob",
+            "--usersig",
+            &bob,
+            received["payload"]["url"].as_str().unwrap(),
+            "--out",
+            got.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(std::fs::read(&got).unwrap(), std::fs::read(&note).unwrap());
+
+    // A fifth of a second is a valid note (sent as 1 s, the SDK's minimum).
+    let short = files.path().join("short.wav");
+    let (ok, out, err) = output(with_mic(
+        &[
+            "record",
+            "--seconds",
+            "0.2",
+            "--out",
+            short.to_str().unwrap(),
+            "--device",
+            "alsa:testmic",
+        ],
+        &alsa_conf,
+    ))
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        serde_json::from_str::<Value>(out.trim()).unwrap()["seconds"],
+        0.2
+    );
+    let (ok, out, err) = run(
+        &url,
+        &[
+            "send",
+            "--user",
+            "alice",
+            "--usersig",
+            &alice,
+            "--to",
+            "bob",
+            "--audio",
+            short.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        serde_json::from_str::<Value>(out.trim()).unwrap()["payload"]["second"],
+        1
+    );
+
+    // No microphone, an unknown one, a format that is not ours: a clear
+    // error with its code, promptly, and no file left behind.
+    let never = files.path().join("never.m4a");
+    let never_arg = never.to_str().unwrap().to_owned();
+    for (args, conf, code, says) in [
+        (
+            vec!["record", "--seconds", "5", "--out", &never_arg],
+            &no_mic,
+            2300,
+            "cannot open",
+        ),
+        (
+            vec![
+                "record",
+                "--seconds",
+                "5",
+                "--out",
+                &never_arg,
+                "--device",
+                "no-such-mic",
+            ],
+            &alsa_conf,
+            2300,
+            "no input device named \"no-such-mic\"",
+        ),
+        (
+            vec![
+                "record",
+                "--seconds",
+                "5",
+                "--out",
+                "note.ogg",
+                "--device",
+                "testmic",
+            ],
+            &alsa_conf,
+            2400,
+            "not an M4A, WAV or MP3",
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let (ok, out, err) = output(with_mic(&args, conf)).await;
+        assert!(!ok && out.is_empty(), "{args:?}: {out}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{args:?} took {:?}",
+            started.elapsed()
+        );
+        let report: Value = serde_json::from_str(err.lines().last().unwrap()).unwrap();
+        assert_eq!(report["code"], code, "{args:?}: {err}");
+        assert!(
+            report["message"].as_str().unwrap().contains(says),
+            "{args:?}: {err}"
+        );
+        assert!(!never.exists());
+    }
+}

@@ -11,6 +11,8 @@ pub const IMAGE_TYPE_UNSUPPORTED: u32 = 2252;
 pub const IMAGE_TOO_LARGE: u32 = 2253;
 /// `MSG_VIDEO_TYPES_LIMIT`: not a video of a supported container.
 pub const VIDEO_TYPE_UNSUPPORTED: u32 = 2352;
+/// `MSG_A_UPLOAD_FAIL`: there is no audio to send (nothing was recorded).
+pub const NO_AUDIO: u32 = 2300;
 /// `MSG_F_UPLOAD_FAIL`: the file cannot be read or sent.
 pub const UPLOAD_FAILED: u32 = 2400;
 
@@ -30,6 +32,10 @@ pub enum MediaError {
     UnsupportedVideo,
     #[error("not an M4A, WAV or MP3 audio file")]
     UnsupportedAudio,
+    #[error("no input device{}", match .0 { Some(name) => format!(" named {name:?}"), None => " to record from".into() })]
+    NoInputDevice(Option<String>),
+    #[error("cannot record: {0}")]
+    Capture(String),
     #[error("cannot read the file: {0}")]
     Io(String),
 }
@@ -45,6 +51,7 @@ impl MediaError {
             MediaError::TooManyPixels { .. } => IMAGE_TOO_LARGE,
             MediaError::UnsupportedVideo => VIDEO_TYPE_UNSUPPORTED,
             MediaError::Io(_) | MediaError::UnsupportedAudio => UPLOAD_FAILED,
+            MediaError::NoInputDevice(_) | MediaError::Capture(_) => NO_AUDIO,
         }
     }
 }

@@ -2,15 +2,13 @@
 //! that of the samples given (the encoder's priming and padding are cut
 //! by the M4A's edit list), and the decoded sound is the sound that went in.
 
+mod common;
+
 use std::path::Path;
 
+use common::{correlation, decode_m4a, envelope};
+
 use natter_media::{probe_audio, VoiceFormat, VoiceWriter};
-use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::DecoderOptions;
-use symphonia::core::formats::FormatOptions;
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
-use symphonia::core::probe::Hint;
 
 /// Three tone bursts with silence between them: an envelope to recognise.
 fn speech_like(rate: u32, seconds: f64) -> Vec<i16> {
@@ -42,63 +40,6 @@ fn write_in_pieces(
         writer.write(piece).unwrap();
     }
     writer.finish().unwrap()
-}
-
-/// RMS per 20 ms window.
-fn envelope(samples: &[f32], rate: u32) -> Vec<f64> {
-    samples
-        .chunks((rate / 50) as usize)
-        .map(|w| (w.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / w.len() as f64).sqrt())
-        .collect()
-}
-
-fn correlation(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let (ma, mb) = (mean(a), mean(b));
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
-    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
-    cov / (va * vb).sqrt()
-}
-
-/// Decodes the AAC of an M4A and keeps what its edit list plays.
-fn decode_m4a(path: &Path) -> Vec<f32> {
-    let context = mp4parse::read_mp4(&mut std::fs::File::open(path).unwrap()).unwrap();
-    let track = &context.tracks[0];
-    let skip = track.media_time.map_or(0, |m| m.0) as usize;
-    let play = track.edited_duration.map(|d| d.0).unwrap() as usize;
-
-    let stream = MediaSourceStream::new(
-        Box::new(std::fs::File::open(path).unwrap()),
-        Default::default(),
-    );
-    let mut reader = symphonia::default::get_probe()
-        .format(
-            &Hint::new(),
-            stream,
-            &FormatOptions::default(),
-            &MetadataOptions::default(),
-        )
-        .unwrap()
-        .format;
-    let params = reader.tracks()[0].codec_params.clone();
-    let mut decoder = symphonia::default::get_codecs()
-        .make(&params, &DecoderOptions::default())
-        .unwrap();
-    let mut out = Vec::new();
-    while let Ok(packet) = reader.next_packet() {
-        let decoded = decoder.decode(&packet).unwrap();
-        let mut buf = SampleBuffer::<f32>::new(decoded.capacity() as u64, *decoded.spec());
-        buf.copy_interleaved_ref(decoded);
-        out.extend_from_slice(buf.samples());
-    }
-    assert!(
-        out.len() >= skip + play,
-        "the track holds the priming and every sample"
-    );
-    out[skip..skip + play].to_vec()
 }
 
 #[test]
@@ -136,42 +77,12 @@ fn m4a_lasts_exactly_what_was_written_and_sounds_like_it() {
 
 #[test]
 fn ffprobe_reports_the_recorded_duration() {
-    let ffprobe = std::process::Command::new("ffprobe")
-        .arg("-version")
-        .output();
-    assert!(
-        ffprobe.is_ok(),
-        "ffprobe is not installed: run scripts/setup (package ffmpeg)"
-    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("voice.m4a");
     write_in_pieces(&path, VoiceFormat::M4a, 16_000, &speech_like(16_000, 2.5));
-    let out = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let seconds: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    let seconds = common::ffprobe_seconds(&path);
     assert!((seconds - 2.5).abs() <= 0.05, "ffprobe says {seconds}");
-    // And it decodes cleanly.
-    let decode = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(&path)
-        .args(["-f", "null", "-"])
-        .output()
-        .unwrap();
-    assert!(
-        decode.status.success() && decode.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&decode.stderr)
-    );
+    common::assert_ffmpeg_decodes(&path);
 }
 
 #[test]
