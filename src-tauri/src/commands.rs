@@ -133,6 +133,49 @@ pub async fn send_pasted_image(
         .await
 }
 
+/// Starts recording a voice note (the default microphone, or `device`);
+/// returns once the microphone is running. Levels arrive as
+/// `recordingLevel` events; a recording that ends by itself (60 s, a lost
+/// microphone) sends `recordingEnded`.
+#[tauri::command]
+pub async fn start_recording(
+    desktop: State<'_, Desktop>,
+    device: Option<String>,
+) -> Result<crate::voice::RecordingStarted> {
+    desktop.start_recording(device).await
+}
+
+/// Ends the recording; returns the note (duration, waveform) for the preview.
+#[tauri::command]
+pub async fn stop_recording(desktop: State<'_, Desktop>) -> Result<crate::voice::VoiceNote> {
+    desktop.stop_recording().await
+}
+
+/// Discards the recording, running or finished; leaves no file.
+#[tauri::command]
+pub async fn cancel_recording(desktop: State<'_, Desktop>) -> Result<()> {
+    desktop.cancel_recording().await;
+    Ok(())
+}
+
+/// Sends the finished voice note `id` as a sound message.
+#[tauri::command]
+pub async fn send_voice(
+    desktop: State<'_, Desktop>,
+    to: String,
+    conversation_type: String,
+    id: String,
+) -> Result<MessageView> {
+    desktop.send_voice(&to, &conversation_type, &id).await
+}
+
+/// The waveform (40 levels, 0–1) of the voice message behind a
+/// `natter-media:` URL.
+#[tauri::command]
+pub async fn voice_waveform(desktop: State<'_, Desktop>, src: String) -> Result<Vec<f32>> {
+    desktop.voice_waveform(&src).await
+}
+
 /// Stops the upload of a media message (it becomes failed; resend resumes it).
 #[tauri::command]
 pub async fn cancel_upload(desktop: State<'_, Desktop>, message_id: String) -> Result<bool> {

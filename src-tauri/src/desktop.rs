@@ -119,6 +119,19 @@ pub enum AppEvent {
         bytes: u64,
         total: u64,
     },
+    /// The loudness of the voice note being recorded, 20 times a second
+    /// (`level` 0–1, at `at_ms` into the recording).
+    RecordingLevel {
+        id: String,
+        level: f32,
+        at_ms: u64,
+    },
+    /// The recording ended by itself (`reason`: `maxDuration`, or why the
+    /// microphone was lost); `stop_recording` collects it.
+    RecordingEnded {
+        id: String,
+        reason: String,
+    },
     /// Files dragged over the window (`over`), dragged away, or dropped.
     FileDrag(FileDrag),
     /// The user clicked a notification: show this conversation.
@@ -271,6 +284,7 @@ pub struct Desktop {
     embedded: Mutex<Option<RunningServer>>,
     events: EventBus,
     launch_sign_in: Mutex<LaunchSignIn>,
+    voice: crate::voice::VoiceRecorder,
 }
 
 impl Desktop {
@@ -283,6 +297,7 @@ impl Desktop {
             embedded: Mutex::new(None),
             events: EventBus::new(),
             launch_sign_in: Mutex::new(LaunchSignIn::NotStarted),
+            voice: crate::voice::VoiceRecorder::default(),
         }
     }
 
@@ -717,11 +732,87 @@ impl Desktop {
         Ok(target)
     }
 
+    /// Starts recording a voice note from the default microphone (or
+    /// `device`); levels and a self-ended recording arrive as events.
+    pub async fn start_recording(
+        &self,
+        device: Option<String>,
+    ) -> Result<crate::voice::RecordingStarted> {
+        self.chat().await?;
+        self.voice
+            .start(
+                self.profile.dir().join("outgoing"),
+                device,
+                self.events.clone(),
+            )
+            .await
+    }
+
+    /// Ends the recording; the note waits for `send_voice` or `cancel_recording`.
+    pub async fn stop_recording(&self) -> Result<crate::voice::VoiceNote> {
+        self.voice.stop().await
+    }
+
+    /// Discards the recording (running or finished).
+    pub async fn cancel_recording(&self) {
+        self.voice.cancel().await
+    }
+
+    /// Sends the finished voice note `id` as a sound message.
+    pub async fn send_voice(
+        &self,
+        to: &str,
+        conversation_type: &str,
+        id: &str,
+    ) -> Result<MessageView> {
+        let chat = self.chat().await?;
+        let outbox = self.outbox().await?;
+        let note = self.voice.take_finished(id).ok_or_else(|| {
+            DesktopError::Voice(natter_media::MediaError::Capture(format!(
+                "no recorded voice note {id}"
+            )))
+        })?;
+        let message = chat
+            .create_audio_message(to, conversation_type, &note.path)
+            .await?;
+        let view = MessageView::from(&message);
+        self.queue(&outbox, message);
+        Ok(view)
+    }
+
+    /// The waveform of a voice message, from the `natter-media:` URL its
+    /// bubble plays (a received note, an own one not sent yet, or the
+    /// recording's preview): the file is fetched and decoded here.
+    pub async fn voice_waveform(&self, src: &str) -> Result<Vec<f32>> {
+        let audio = self
+            .media(crate::media::MediaRequest {
+                uri: src.to_owned(),
+                range: None,
+            })
+            .await?;
+        tokio::task::spawn_blocking(move || {
+            natter_media::waveform(audio.body, crate::voice::WAVEFORM_BARS)
+        })
+        .await
+        .map_err(|e| natter_media::MediaError::Corrupt(e.to_string()))?
+        .map_err(DesktopError::from)
+    }
+
     /// The bytes behind a `natter-media:` URL of the page (see `media.rs`).
     pub async fn media(
         &self,
         request: crate::media::MediaRequest,
     ) -> Result<crate::media::MediaResponse> {
+        if let Some(id) = request
+            .uri
+            .strip_prefix("natter-media://localhost/recording/")
+        {
+            let path = self
+                .voice
+                .finished_path(id)
+                .ok_or_else(|| crate::media::not_found("recording"))?;
+            return crate::media::serve_file(&path).await;
+        }
         let (chat, server_url) = {
             let guard = self.session.lock().await;
             let session = guard.as_ref().ok_or(DesktopError::NotSignedIn)?;

@@ -23,6 +23,8 @@ pub enum DesktopError {
     Link(String),
     #[error("the system could not open the link: {0}")]
     Opener(String),
+    #[error(transparent)]
+    Voice(#[from] natter_media::MediaError),
     #[error("cannot save {path}: {source}")]
     Storage {
         path: std::path::PathBuf,
@@ -39,6 +41,7 @@ impl DesktopError {
             DesktopError::Invalid(e) => e.code(),
             DesktopError::UnknownUser(_) => codes::TO_ACCOUNT_NOT_REGISTERED,
             DesktopError::NotRetryable(_) => codes::MSG_INSTANCE_REQUIRED,
+            DesktopError::Voice(e) => e.code(),
             DesktopError::Link(_) | DesktopError::Opener(_) | DesktopError::Storage { .. } => {
                 codes::UNCAUGHT_ERROR
             }

@@ -10,6 +10,7 @@ pub mod media;
 mod notifications;
 pub mod settings;
 pub mod view;
+pub mod voice;
 
 use std::path::Path;
 
@@ -33,6 +34,11 @@ macro_rules! natter_commands {
             $crate::commands::attach_files,
             $crate::commands::send_pasted_image,
             $crate::commands::cancel_upload,
+            $crate::commands::start_recording,
+            $crate::commands::stop_recording,
+            $crate::commands::cancel_recording,
+            $crate::commands::send_voice,
+            $crate::commands::voice_waveform,
             $crate::commands::download_file,
             $crate::commands::show_in_folder,
             $crate::commands::resend_message,
@@ -113,8 +119,17 @@ fn spawn_notifier(app: AppHandle) {
     });
 }
 
+/// Where the app's page is served from (Linux and macOS; Windows).
+const APP_ORIGINS: [&str; 2] = ["tauri://localhost", "http://tauri.localhost"];
+
 /// Answers the page's `natter-media:` requests (see `media.rs`).
-fn media_response(result: error::Result<media::MediaResponse>) -> tauri::http::Response<Vec<u8>> {
+/// The app's own page may read the answers with `fetch` (a voice bubble
+/// plays its file as a blob: WebKitGTK's media player cannot load a custom
+/// scheme); no other origin may.
+fn media_response(
+    result: error::Result<media::MediaResponse>,
+    origin: Option<String>,
+) -> tauri::http::Response<Vec<u8>> {
     let (status, content_type, content_range, body) = match result {
         Ok(r) => (r.status, r.content_type, r.content_range, r.body),
         Err(e) => {
@@ -139,6 +154,11 @@ fn media_response(result: error::Result<media::MediaResponse>) -> tauri::http::R
         .header("Accept-Ranges", "bytes");
     if let Some(range) = content_range {
         builder = builder.header("Content-Range", range);
+    }
+    if let Some(origin) = origin.filter(|o| APP_ORIGINS.contains(&o.as_str())) {
+        builder = builder
+            .header("Access-Control-Allow-Origin", origin)
+            .header("Vary", "Origin");
     }
     builder
         .body(body)
@@ -231,6 +251,11 @@ pub fn run() {
         .on_window_event(on_window_event)
         .register_asynchronous_uri_scheme_protocol("natter-media", |ctx, request, responder| {
             let app = ctx.app_handle().clone();
+            let origin = request
+                .headers()
+                .get("origin")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             let request = media::MediaRequest {
                 uri: request.uri().to_string(),
                 range: request
@@ -241,7 +266,7 @@ pub fn run() {
             };
             tauri::async_runtime::spawn(async move {
                 let result = app.state::<Desktop>().media(request).await;
-                responder.respond(media_response(result));
+                responder.respond(media_response(result, origin));
             });
         })
         .invoke_handler(natter_commands!())

@@ -117,7 +117,7 @@ pub struct MediaResponse {
     pub body: Vec<u8>,
 }
 
-fn not_found(what: &str) -> DesktopError {
+pub(crate) fn not_found(what: &str) -> DesktopError {
     SdkError::Http {
         status: 404,
         code: codes::REQUEST_INVALID,
@@ -145,35 +145,7 @@ pub async fn fetch(chat: &Chat, server_url: &str, request: MediaRequest) -> Resu
             let preview = chat
                 .local_preview(id)
                 .ok_or_else(|| not_found("local file"))?;
-            let body =
-                tokio::fs::read(&preview.path)
-                    .await
-                    .map_err(|source| DesktopError::Storage {
-                        path: preview.path.clone(),
-                        source,
-                    })?;
-            let ext = preview
-                .path
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            let content_type = match ext.as_str() {
-                "jpg" | "jpeg" => "image/jpeg",
-                "png" => "image/png",
-                "gif" => "image/gif",
-                "webp" => "image/webp",
-                "bmp" => "image/bmp",
-                "mp4" | "m4v" => "video/mp4",
-                "mov" => "video/quicktime",
-                _ => "application/octet-stream",
-            };
-            Ok(MediaResponse {
-                status: 200,
-                content_type: content_type.into(),
-                content_range: None,
-                body,
-            })
+            serve_file(&preview.path).await
         }
         ["remote"] => {
             let url = uri
@@ -194,6 +166,40 @@ pub async fn fetch(chat: &Chat, server_url: &str, request: MediaRequest) -> Resu
         }
         _ => Err(not_found("such media URL")),
     }
+}
+
+/// A local file, whole, typed by its extension.
+pub(crate) async fn serve_file(path: &Path) -> Result<MediaResponse> {
+    let body = tokio::fs::read(path)
+        .await
+        .map_err(|source| DesktopError::Storage {
+            path: path.to_owned(),
+            source,
+        })?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let content_type = match ext.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "bmp" => "image/bmp",
+        "mp4" | "m4v" => "video/mp4",
+        "mov" => "video/quicktime",
+        "m4a" => "audio/mp4",
+        "wav" => "audio/wav",
+        "mp3" => "audio/mpeg",
+        _ => "application/octet-stream",
+    };
+    Ok(MediaResponse {
+        status: 200,
+        content_type: content_type.into(),
+        content_range: None,
+        body,
+    })
 }
 
 /// One HTTP client for every media request of the page, so a

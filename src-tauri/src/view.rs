@@ -126,6 +126,12 @@ fn event_body(e: &AppEvent) -> Value {
             FileDrag::Dropped { paths, x, y } => json!({"kind": "fileDrag", "state": "dropped",
                 "paths": paths.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(), "x": x, "y": y}),
         },
+        AppEvent::RecordingLevel { id, level, at_ms } => {
+            json!({"kind": "recordingLevel", "id": id, "level": level, "atMs": at_ms})
+        }
+        AppEvent::RecordingEnded { id, reason } => {
+            json!({"kind": "recordingEnded", "id": id, "reason": reason})
+        }
         AppEvent::OpenConversation(id) => json!({"kind": "openConversation", "conversationID": id}),
         AppEvent::Resync => json!({"kind": "resync"}),
         AppEvent::SignedOut => json!({"kind": "signedOut"}),

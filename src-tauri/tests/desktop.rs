@@ -878,3 +878,121 @@ fn percent(text: &str) -> String {
         })
         .collect()
 }
+
+/// `scripts/test-mic`'s devices for this process (ALSA reads the variable
+/// when it first loads its configuration).
+fn test_mic() -> &'static std::path::Path {
+    static MIC: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    MIC.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("desktop-test-mic");
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/test-mic");
+        let made = std::process::Command::new(script).arg(&dir).status();
+        assert!(
+            made.is_ok_and(|s| s.success()),
+            "scripts/test-mic needs espeak-ng and sox"
+        );
+        std::env::set_var("ALSA_CONFIG_PATH", dir.join("alsa.conf"));
+        dir
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voice_notes_are_recorded_previewed_and_sent() {
+    test_mic();
+    let server = TestServer::start().await;
+    server.import(&["bob"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, mut events) = alice_signed_in(server.http_url(), &dir).await;
+    let mut bob = Client::login(&server.ws_url(), "bob").await;
+    let outgoing = dir.path().join("outgoing");
+    let voice_files = || {
+        std::fs::read_dir(&outgoing)
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with("Voice-"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+
+    // No such microphone: a clear error with its code, nothing left behind.
+    let error = alice
+        .start_recording(Some("no-such-mic".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(code(error), 2300);
+    assert_eq!(voice_files(), 0);
+
+    // Discarded: no file stays.
+    alice.start_recording(Some("testmic".into())).await.unwrap();
+    alice.cancel_recording().await;
+    assert_eq!(voice_files(), 0);
+
+    // The test microphone replays faster than real time, so this recording
+    // reaches the 1-minute limit at once: levels, then the end, by events.
+    let started = alice.start_recording(Some("testmic".into())).await.unwrap();
+    assert_eq!(started.device, "Test microphone (speech, 16 kHz mono)");
+    let mut levels = 0;
+    let reason = wait_for(&mut events, "the recording's end", |e| match e {
+        AppEvent::RecordingLevel { id, .. } if *id == started.id => {
+            levels += 1;
+            None
+        }
+        AppEvent::RecordingEnded { id, reason } if *id == started.id => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason, "maxDuration");
+    assert_eq!(levels, 20 * 60, "20 levels a second");
+    let note = alice.stop_recording().await.unwrap();
+    assert_eq!(note.duration_ms, 60_000);
+    assert_eq!(note.ended.as_deref(), Some("maxDuration"));
+    assert_eq!(note.waveform.len(), 40);
+    assert!(
+        note.waveform.iter().any(|l| *l > 0.5),
+        "{:?}",
+        note.waveform
+    );
+
+    // The preview plays from the app's scheme; its waveform decodes from the file.
+    let src = format!("natter-media://localhost/recording/{}", note.id);
+    let preview = alice
+        .media(natter_desktop::media::MediaRequest {
+            uri: src.clone(),
+            range: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(preview.content_type, "audio/mp4");
+    assert_eq!(preview.body.len() as u64, note.bytes);
+    let decoded = alice.voice_waveform(&src).await.unwrap();
+    assert_eq!(decoded.len(), 40);
+    let close = decoded
+        .iter()
+        .zip(&note.waveform)
+        .filter(|(a, b)| (**a - **b).abs() < 0.15)
+        .count();
+    assert!(
+        close >= 30,
+        "the file's waveform is the meter's: {decoded:?} / {:?}",
+        note.waveform
+    );
+
+    // Sent: Bob gets a 60 s sound message and its bytes are the recording's.
+    let sent_view = alice.send_voice("bob", "C2C", &note.id).await.unwrap();
+    assert_eq!(sent_view.kind, "TIMSoundElem");
+    let message = sent(&mut events, &sent_view.id).await;
+    assert_eq!(message.status, "success");
+    let got = bob.received(1).await.remove(0);
+    assert_eq!(got.payload["second"], 60);
+    assert_eq!(got.payload["size"], note.bytes);
+    let url = got.payload["url"].as_str().unwrap();
+    let remote = format!("natter-media://localhost/remote?url={}", percent(url));
+    let heard = alice.voice_waveform(&remote).await.unwrap();
+    assert_eq!(heard, decoded, "the same file, downloaded");
+    // Sending it again is refused: the note was handed over.
+    assert_eq!(
+        code(alice.send_voice("bob", "C2C", &note.id).await.unwrap_err()),
+        2300
+    );
+}

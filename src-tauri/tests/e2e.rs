@@ -40,7 +40,14 @@ async fn a_user_chats_through_the_real_app() {
     let profile = tempfile::tempdir().unwrap();
     let (bus, _bus) = start_session_bus();
     let notifications = NotificationServer::start(&bus).await;
-    let env = app_env(&display, profile.path(), &bus);
+    let mut env = app_env(&display, profile.path(), &bus);
+    // The app's default microphone replays speech (scripts/test-mic).
+    env.push((
+        "ALSA_CONFIG_PATH".into(),
+        test_microphone(&profile.path().join("mic"))
+            .to_string_lossy()
+            .into_owned(),
+    ));
     let (driver, _webdriver) = start_driver(&env).await;
     // CI points this at the app installed from the .deb.
     let app = std::env::var_os("NATTER_E2E_APP")
@@ -239,6 +246,73 @@ async fn a_user_chats_through_the_real_app() {
     );
     ui.screenshot("04b-image-sent").await;
 
+    // 3c. Alice records a voice note with the microphone button. The test
+    //     microphone replays faster than real time, so the recording reaches
+    //     the 1-minute limit at once and waits in the preview, which plays
+    //     in the WebView (its <audio> reads the file's length); she sends
+    //     it; Bob receives 60 s and downloads the very file she recorded.
+    ui.click("[data-testid=record]").await;
+    ui.wait_js(
+        "the recording's preview",
+        "return !!document.querySelector('[data-testid=voice-preview]')",
+        json!([]),
+    )
+    .await;
+    let notice = ui
+        .js(
+            "return document.querySelector('[data-testid=voice-notice]').textContent",
+            json!([]),
+        )
+        .await;
+    assert!(
+        notice.as_str().is_some_and(|n| n.contains("1-minute")),
+        "{notice}"
+    );
+    let previewed = ui
+        .wait_js(
+            "the preview's length from the WebView's <audio>",
+            "const v = document.querySelector('[data-testid=voice-preview] [data-testid=voice]'); return v && v.dataset.duration ? Number(v.dataset.duration) : null",
+            json!([]),
+        )
+        .await;
+    assert!(
+        previewed.as_f64().is_some_and(|d| (d - 60.0).abs() <= 0.05),
+        "the WebView's <audio> says {previewed} s"
+    );
+    ui.screenshot("04c-voice-preview").await;
+    ui.click("[data-testid=send-recording]").await;
+    let voice = bob.received(1).await.remove(0);
+    assert_eq!(voice.kind, "TIMSoundElem");
+    assert_eq!(voice.payload["second"], 60);
+    let recorded: Vec<PathBuf> = std::fs::read_dir(profile.path().join("natter/outgoing"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "m4a"))
+        .collect();
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    let heard = profile.path().join("bob-got.m4a");
+    bob.chat
+        .download_file(voice.payload["url"].as_str().unwrap(), &heard, None)
+        .await
+        .unwrap();
+    assert!(
+        std::fs::read(&heard).unwrap() == std::fs::read(&recorded[0]).unwrap(),
+        "byte-exact at Bob"
+    );
+    let bubble = ui
+        .wait_js(
+            "the sent voice bubble, playable from the server",
+            "const v = [...document.querySelectorAll('.message.out [data-testid=voice]')].at(-1);
+             return v && v.dataset.duration && v.dataset.src.includes('/remote?url=') ? Number(v.dataset.duration) : null",
+            json!([]),
+        )
+        .await;
+    assert!(
+        bubble.as_f64().is_some_and(|d| (d - 60.0).abs() <= 0.05),
+        "{bubble}"
+    );
+    ui.screenshot("04c-voice-sent").await;
+
     // Alice looks away again with Bob's chat open; his next message is
     // notified and unread until she comes back to the window, which reads
     // it (badge, title and notification go).
@@ -343,4 +417,20 @@ async fn a_user_chats_through_the_real_app() {
     ui.screenshot("10-kicked-out").await;
     ui.close().await;
     eprintln!("screenshots: {}", shots.display());
+}
+
+/// `scripts/test-mic` in `dir`, with its speech replay as ALSA's default
+/// device; returns the file for `ALSA_CONFIG_PATH`.
+fn test_microphone(dir: &Path) -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/test-mic");
+    let made = std::process::Command::new(script).arg(dir).status();
+    assert!(
+        made.is_ok_and(|s| s.success()),
+        "scripts/test-mic needs espeak-ng and sox (scripts/setup)"
+    );
+    let config = dir.join("default-mic.conf");
+    let mut text = std::fs::read_to_string(dir.join("alsa.conf")).unwrap();
+    text.push_str("pcm.!default \"testmic\"\n");
+    std::fs::write(&config, text).unwrap();
+    config
 }

@@ -15,7 +15,8 @@ use std::path::Path;
 
 use mp4parse::{AudioCodecSpecific, CodecType, SampleEntry, TrackType};
 
-use symphonia::core::codecs::CODEC_TYPE_NULL;
+use symphonia::core::audio::SampleBuffer;
+use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
 use symphonia::core::formats::FormatOptions;
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
@@ -166,4 +167,113 @@ fn probe_mp4(file: &mut File) -> Result<AudioInfo, MediaError> {
             _ => entry.channelcount,
         },
     })
+}
+
+/// The longest stretch of audio [`waveform`] decodes; a longer file's
+/// waveform shows its beginning.
+const WAVEFORM_MAX_SECONDS: u64 = 15 * 60;
+
+/// The waveform of a voice note for its bubble: the loudness of `bars`
+/// equal slices of it, each that of its loudest 20 ms on the scale of
+/// [`level_of_rms`]. Any format `probe_audio` reads; from memory, since
+/// received notes arrive over HTTP.
+pub fn waveform(bytes: Vec<u8>, bars: usize) -> Result<Vec<f32>, MediaError> {
+    if bytes.is_empty() {
+        return Err(MediaError::Empty);
+    }
+    let envelope = std::panic::catch_unwind(move || envelope(bytes))
+        .unwrap_or_else(|_| Err(MediaError::Corrupt("the audio cannot be decoded".into())))?;
+    if bars == 0 {
+        return Ok(Vec::new());
+    }
+    if envelope.is_empty() {
+        return Ok(vec![0.0; bars]);
+    }
+    Ok((0..bars)
+        .map(|i| {
+            let start = i * envelope.len() / bars;
+            let end = ((i + 1) * envelope.len() / bars)
+                .max(start + 1)
+                .min(envelope.len());
+            let loudest = envelope[start.min(envelope.len() - 1)..end]
+                .iter()
+                .fold(0.0f64, |a, b| a.max(*b));
+            level_of_rms(loudest)
+        })
+        .collect())
+}
+
+/// RMS per 20 ms of the whole file, its channels mixed.
+fn envelope(bytes: Vec<u8>) -> Result<Vec<f64>, MediaError> {
+    let stream = MediaSourceStream::new(Box::new(std::io::Cursor::new(bytes)), Default::default());
+    let probed = symphonia::default::get_probe()
+        .format(
+            &Hint::new(),
+            stream,
+            &FormatOptions::default(),
+            &MetadataOptions::default(),
+        )
+        .map_err(|_| MediaError::UnsupportedAudio)?;
+    let mut reader = probed.format;
+    let track = reader
+        .tracks()
+        .iter()
+        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some())
+        .ok_or(MediaError::UnsupportedAudio)?
+        .clone();
+    let rate = u64::from(track.codec_params.sample_rate.unwrap_or(16_000).max(1));
+    let mut decoder = symphonia::default::get_codecs()
+        .make(&track.codec_params, &DecoderOptions::default())
+        .map_err(|_| MediaError::UnsupportedAudio)?;
+    let window = (rate / 50).max(1);
+    let (mut sum, mut count, mut total) = (0.0f64, 0u64, 0u64);
+    let mut envelope = Vec::new();
+    let mut samples: Option<SampleBuffer<f32>> = None;
+    while let Ok(packet) = reader.next_packet() {
+        if packet.track_id() != track.id {
+            continue;
+        }
+        let Ok(decoded) = decoder.decode(&packet) else {
+            continue; // a damaged packet: skip it, as players do
+        };
+        let channels = decoded.spec().channels.count().max(1);
+        let buffer = samples
+            .get_or_insert_with(|| SampleBuffer::new(decoded.capacity() as u64, *decoded.spec()));
+        if buffer.capacity() < decoded.capacity() * channels {
+            *buffer = SampleBuffer::new(decoded.capacity() as u64, *decoded.spec());
+        }
+        buffer.copy_interleaved_ref(decoded);
+        for frame in buffer.samples().chunks(channels) {
+            let x = f64::from(frame.iter().sum::<f32>()) / channels as f64;
+            sum += x * x;
+            count += 1;
+            if count == window {
+                envelope.push((sum / window as f64).sqrt());
+                sum = 0.0;
+                count = 0;
+            }
+        }
+        total += decoded_frames(buffer.samples().len(), channels);
+        if total > WAVEFORM_MAX_SECONDS * rate {
+            break;
+        }
+    }
+    if count > 0 {
+        envelope.push((sum / count as f64).sqrt());
+    }
+    Ok(envelope)
+}
+
+fn decoded_frames(samples: usize, channels: usize) -> u64 {
+    (samples / channels) as u64
+}
+
+/// Loudness for a meter or a waveform: −60 dBFS and below → 0.0, full
+/// scale → 1.0, linear in decibels.
+pub fn level_of_rms(rms: f64) -> f32 {
+    if rms <= 0.0 {
+        return 0.0;
+    }
+    let db = 20.0 * rms.log10();
+    ((db + 60.0) / 60.0).clamp(0.0, 1.0) as f32
 }

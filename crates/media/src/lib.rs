@@ -13,7 +13,7 @@ pub mod thumbnail;
 pub mod video;
 pub mod voice;
 
-pub use audio::{probe_audio, AudioInfo};
+pub use audio::{probe_audio, waveform, AudioInfo};
 pub use error::MediaError;
 pub use thumbnail::{thumbnails, Thumbnail, Thumbnails};
 pub use video::{probe_video, VideoInfo};

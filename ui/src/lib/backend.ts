@@ -12,6 +12,7 @@ import type {
   SentFiles,
   SessionInfo,
   Startup,
+  VoiceNote,
 } from './types';
 
 export interface SignInRequest {
@@ -142,4 +143,29 @@ export function downloadFile(id: string, url: string, fileName: string): Promise
 
 export function showInFolder(path: string): Promise<void> {
   return call<void>('show_in_folder', { path });
+}
+
+/** Starts recording a voice note from the default microphone; resolves once it runs. */
+export function startRecording(): Promise<{ id: string; device: string }> {
+  return call<{ id: string; device: string }>('start_recording', { device: null });
+}
+
+/** Ends the recording; the note waits for `sendVoice` or `cancelRecording`. */
+export function stopRecording(): Promise<VoiceNote> {
+  return call<VoiceNote>('stop_recording');
+}
+
+/** Discards the recording, running or finished. */
+export function cancelRecording(): Promise<void> {
+  return call<void>('cancel_recording');
+}
+
+/** Sends the finished voice note `id` to the conversation. */
+export function sendVoice(to: string, conversationType: 'C2C' | 'GROUP', id: string): Promise<Message> {
+  return call<Message>('send_voice', { to, conversationType, id });
+}
+
+/** The waveform (levels 0–1) of the voice message a bubble plays from `src`. */
+export function voiceWaveform(src: string): Promise<number[]> {
+  return call<number[]>('voice_waveform', { src });
 }

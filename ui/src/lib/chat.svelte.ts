@@ -3,6 +3,16 @@
 
 import { emptyConversation, type ChatEvent, type Conversation, type Message, type NetState, type SessionInfo, type Settings } from './types';
 
+/** How many recent levels the recording meter shows. */
+export const METER_LEVELS = 32;
+
+export interface LiveRecording {
+  id: string;
+  levels: number[];
+  atMs: number;
+  ended: string | null;
+}
+
 const STATUS_RANK: Record<Message['status'], number> = { unSend: 0, fail: 1, success: 2 };
 
 export class ChatState {
@@ -28,6 +38,8 @@ export class ChatState {
   uploads = $state<Record<string, number>>({});
   /** Downloads started here, by message ID: progress (0–1) and, once done, where the file is. */
   downloads = $state<Record<string, { progress: number; path: string | null }>>({});
+  /** The voice note being recorded: its recent levels (for the meter), length so far, and why it ended by itself. */
+  recording = $state<LiveRecording | null>(null);
   /** Files are being dragged over the window. */
   dragging = $state(false);
   /** IDs in `messages`, kept alongside so adding a page does not rebuild a set of them all. */
@@ -75,6 +87,11 @@ export class ChatState {
     this.total = session.totalUnread;
     this.net = session.netState;
     this.#snapshotSeq = session.eventSeq;
+  }
+
+  /** A recording started (its levels arrive as events) or ended (null). */
+  recordingStarted(id: string | null) {
+    this.recording = id ? { id, levels: [], atMs: 0, ended: null } : null;
   }
 
   /** A download of a message's file started (`done` with its path when finished, `failed` to forget it). */
@@ -190,6 +207,14 @@ export class ChatState {
         if (d) this.downloads = { ...this.downloads, [e.id]: { ...d, progress: e.total > 0 ? Math.min(1, e.bytes / e.total) : d.progress } };
         break;
       }
+      case 'recordingLevel':
+        if (this.recording?.id === e.id) {
+          this.recording = { ...this.recording, levels: [...this.recording.levels, e.level].slice(-METER_LEVELS), atMs: e.atMs };
+        }
+        break;
+      case 'recordingEnded':
+        if (this.recording?.id === e.id) this.recording = { ...this.recording, ended: e.reason };
+        break;
       case 'fileDrag':
         this.dragging = e.state === 'over';
         break;

@@ -16,6 +16,11 @@ export function previewSrc(messageId: string): string {
   return `${SCHEME}/preview/${encodeURIComponent(messageId)}`;
 }
 
+/** A recorded voice note not sent yet (its preview). */
+export function recordingSrc(id: string): string {
+  return `${SCHEME}/recording/${encodeURIComponent(id)}`;
+}
+
 /** The file an unsent media message was made from. */
 export function localSrc(messageId: string): string {
   return `${SCHEME}/local/${encodeURIComponent(messageId)}`;

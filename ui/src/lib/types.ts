@@ -75,6 +75,17 @@ export interface SentFiles {
   refused: { name: string; code: number; message: string }[];
 }
 
+/** A recorded voice note waiting to be sent or discarded. */
+export interface VoiceNote {
+  id: string;
+  durationMs: number;
+  bytes: number;
+  /** Levels 0–1 for its waveform. */
+  waveform: number[];
+  /** Why it ended by itself: 'maxDuration', or the lost microphone's reason. */
+  ended: string | null;
+}
+
 /** Errors from the backend carry Tencent's numeric code. */
 export interface BackendError {
   code: number;
@@ -99,6 +110,10 @@ export type ChatEvent = { seq: number } & (
   | { kind: 'downloadProgress'; id: string; bytes: number; total: number }
   /** Files dragged over the window (CSS pixels), dragged away, or dropped. */
   | { kind: 'fileDrag'; state: 'over' | 'left' | 'dropped'; paths: string[]; x: number; y: number }
+  /** The loudness (0–1) of the voice note being recorded, 20 times a second. */
+  | { kind: 'recordingLevel'; id: string; level: number; atMs: number }
+  /** The recording ended by itself: 'maxDuration', or why the microphone was lost. */
+  | { kind: 'recordingEnded'; id: string; reason: string }
   | { kind: 'openConversation'; conversationID: string }
   | { kind: 'conversationListUpdated'; conversations: Conversation[] }
   | { kind: 'totalUnread'; total: number }

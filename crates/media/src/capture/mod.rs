@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{Data, ErrorKind, FromSample, SupportedStreamConfigRange};
 
+use crate::audio::level_of_rms;
 use crate::error::MediaError;
 use crate::voice::{VoiceFile, VoiceFormat, VoiceWriter};
 use convert::Converter;
@@ -667,15 +668,6 @@ impl LevelMeter {
         }
         levels
     }
-}
-
-/// −60 dBFS and below → 0.0, full scale → 1.0, linear in decibels.
-fn level_of_rms(rms: f64) -> f32 {
-    if rms <= 0.0 {
-        return 0.0;
-    }
-    let db = 20.0 * rms.log10();
-    ((db + 60.0) / 60.0).clamp(0.0, 1.0) as f32
 }
 
 #[cfg(test)]
