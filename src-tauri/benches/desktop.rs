@@ -9,10 +9,18 @@
 //!   to the backend (`send_files`, what a drop does) until its thumbnail is
 //!   painted in the conversation.
 //!
+//! - voice recording (`-- voice` runs only this part): from the click on
+//!   the microphone button until the app is recording (the backend has
+//!   opened the microphone) and until the first level is drawn, and the
+//!   app's extra memory while it records 10 s from a real-time microphone
+//!   (a PulseAudio null sink's monitor playing speech, ALSA's default here).
+//!
 //! Runs the optimised app (`cargo bench` builds it with the release
 //! settings) under Xvfb against a natter-server started here. Results are
 //! printed; docs/benchmarks.md records them.
 
+#[path = "../../crates/media/tests/common/mic.rs"]
+mod mic;
 #[path = "../tests/support/webdriver.rs"]
 mod webdriver;
 
@@ -67,6 +75,14 @@ fn app_processes(driver: &Guard) -> Vec<(u32, String)> {
     all
 }
 
+/// PSS of all the app's processes, in KiB.
+fn app_pss_kib(driver: &Guard) -> u64 {
+    app_processes(driver)
+        .iter()
+        .map(|(pid, _)| pss_kib(*pid))
+        .sum()
+}
+
 fn report_memory(label: &str, driver: &Guard) {
     let mut total = 0;
     let mut parts = Vec::new();
@@ -96,8 +112,21 @@ async fn main() {
     let (display, _xvfb) = start_xvfb();
     let profile = tempfile::tempdir().expect("profile");
     let (bus, _bus) = start_session_bus();
-    let env = app_env(&display, profile.path(), &bus);
+    let mut env = app_env(&display, profile.path(), &bus);
+    // The app's default microphone: speech played into a PulseAudio sink.
+    let mic_dir = profile.path().join("mic");
+    mic::make(&mic_dir);
+    let alsa = mic_dir.join("default-pulsemic.conf");
+    let mut config = std::fs::read_to_string(mic_dir.join("alsa.conf")).expect("alsa.conf");
+    config.push_str("pcm.!default \"pulsemic\"\n");
+    std::fs::write(&alsa, config).expect("ALSA config");
+    env.push((
+        "ALSA_CONFIG_PATH".into(),
+        alsa.to_string_lossy().into_owned(),
+    ));
+    let _sound_server = mic::SoundServer::start(&mic_dir);
     let (driver, driver_process) = start_driver(&env).await;
+    let only_voice = std::env::args().any(|a| a == "voice");
 
     // Alice has an account; Bob has written her 10,000 messages.
     natter_sdk::account::register(&server.ws_url(), "alice", "alice-password", "")
@@ -105,7 +134,8 @@ async fn main() {
         .expect("alice's account");
     let bob = Client::login(&server.ws_url(), "bob").await;
     let started = Instant::now();
-    for i in 0..HISTORY {
+    let history = if only_voice { 1 } else { HISTORY };
+    for i in 0..history {
         bob.send_text(
             "alice",
             "C2C",
@@ -126,6 +156,15 @@ async fn main() {
     ui.type_into("input[name=password]", "alice-password").await;
     ui.click("button[type=submit]").await;
     ui.find("[data-conversation=\"C2Cbob\"]").await;
+    if only_voice {
+        ui.click("[data-conversation=\"C2Cbob\"]").await;
+        ui.find("[data-message]").await;
+        for _ in 0..LAUNCHES {
+            voice_recording(&ui, &driver_process).await;
+        }
+        ui.close().await;
+        return;
+    }
     drop_to_thumbnail(&ui, profile.path()).await;
     ui.close().await;
 
@@ -305,5 +344,50 @@ async fn drop_to_thumbnail(ui: &webdriver::Session<'_>, dir: &Path) {
         "drop → thumbnail on screen (12 MP JPEG): median {:.0} ms (runs: {} ms)",
         runs[LAUNCHES / 2],
         shown.join(", ")
+    );
+}
+
+/// One voice note: click → recording → first level on screen, and the
+/// app's memory before and while it records 10 s; then it is discarded.
+async fn voice_recording(ui: &webdriver::Session<'_>, driver: &Guard) {
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = app_pss_kib(driver);
+    ui.js(
+        "window.__voice = {};
+         new MutationObserver((_, observer) => {
+           const now = performance.now();
+           if (!window.__voice.recording && document.querySelector('[data-testid=stop-recording]:not([disabled])')) window.__voice.recording = now;
+           const meter = document.querySelector('[data-testid=level-meter]');
+           if (!window.__voice.level && meter && Number(meter.dataset.levels) > 0) { window.__voice.level = now; observer.disconnect(); }
+         }).observe(document.body, {subtree: true, childList: true, attributes: true});
+         window.__voice.clicked = performance.now();
+         document.querySelector('[data-testid=record]').dispatchEvent(new PointerEvent('pointerdown', {bubbles: true, button: 0}));
+         window.dispatchEvent(new PointerEvent('pointerup', {bubbles: true}));
+         return true",
+        json!([]),
+    )
+    .await;
+    let times = ui
+        .wait_js(
+            "the first level drawn",
+            "const v = window.__voice; return v.level ? [v.recording - v.clicked, v.level - v.clicked] : null",
+            json!([]),
+        )
+        .await;
+    let mut peak = 0;
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        peak = peak.max(app_pss_kib(driver));
+    }
+    ui.click("[data-testid=stop-recording]").await;
+    ui.find("[data-testid=voice-preview]").await;
+    ui.click("[data-testid=discard-recording]").await;
+    println!(
+        "voice: click → recording {:.0} ms, → first level drawn {:.0} ms; PSS {:.1} MiB before, {:.1} MiB at most while recording 10 s (+{:.1} MiB)",
+        times[0].as_f64().unwrap_or_default(),
+        times[1].as_f64().unwrap_or_default(),
+        before as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        (peak as f64 - before as f64) / 1024.0
     );
 }

@@ -9,6 +9,13 @@
 //! * `natter-media://localhost/remote?url=<media URL>` — a media URL of a
 //!   message, fetched by the app from the signed-in server (only from it:
 //!   this is no open proxy), `Range` passed through for video.
+//! * `natter-media://localhost/recording/<id>` — a recorded voice note not
+//!   sent yet, for its preview (answered by `Desktop::media` from the
+//!   recorder, see `voice.rs`).
+//!
+//! Media elements of WebKitGTK cannot load a custom scheme at all, so voice
+//! bubbles `fetch` from it (answers allow the app's own origin) and play a
+//! `blob:`.
 
 use std::path::{Path, PathBuf};
 

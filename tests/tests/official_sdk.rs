@@ -514,10 +514,36 @@ async fn official_web_sdk_sends_media() {
         }
     }
 
-    // A voice file from natter-sdk reaches the official SDK as a sound
-    // message with its duration, and plays from its URL.
-    let voice =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/media/tests/data/tone-2.5s.m4a");
+    // A voice note recorded from a microphone — what the desktop app does:
+    // natter-media's recorder on the test microphone (scripts/test-mic),
+    // sent with natter-sdk — reaches the official SDK as a sound message
+    // with its duration, and downloads byte-exact from its URL.
+    let mic = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("official-sdk-mic");
+    let made = std::process::Command::new(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/test-mic"),
+    )
+    .arg(&mic)
+    .status();
+    assert!(
+        made.is_ok_and(|s| s.success()),
+        "scripts/test-mic needs espeak-ng and sox"
+    );
+    // Only this test of the binary touches ALSA, which reads this on first use.
+    std::env::set_var("ALSA_CONFIG_PATH", mic.join("alsa.conf"));
+    let voice = dir.path().join("recorded.m4a");
+    let recording = natter_media::capture::Recorder::start(
+        &voice,
+        natter_media::capture::RecordOptions {
+            device: Some("testmic".into()),
+            max_duration: std::time::Duration::from_millis(3_500),
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .unwrap()
+    .wait()
+    .unwrap();
+    assert_eq!(recording.file.duration_ms, 3_500);
     let mut m = carol
         .chat
         .create_audio_message("media", "GROUP", &voice)
@@ -541,10 +567,10 @@ async fn official_web_sdk_sends_media() {
         .find(|m| m["type"] == types::MSG_AUDIO)
         .unwrap()
         .clone();
-    assert_eq!(got["payload"]["second"], 2);
+    assert_eq!(got["payload"]["second"], 3);
     let url = got["payload"]["url"].as_str().unwrap().to_owned();
     assert!(
         fetch(url).await == std::fs::read(&voice).unwrap(),
-        "the voice file, byte-exact"
+        "the recorded voice note, byte-exact"
     );
 }

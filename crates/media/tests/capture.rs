@@ -8,6 +8,8 @@
 //! never after a wall-clock wait.
 
 mod common;
+#[path = "common/mic.rs"]
+mod mic;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -24,12 +26,7 @@ fn test_mic() -> &'static Path {
     static MIC: OnceLock<PathBuf> = OnceLock::new();
     MIC.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-mic");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-mic");
-        let made = std::process::Command::new(script).arg(&dir).status();
-        assert!(
-            made.is_ok_and(|s| s.success()),
-            "scripts/test-mic failed: it needs espeak-ng and sox (scripts/setup)"
-        );
+        mic::make(&dir);
         // Before any ALSA call of this process, and only here (the OnceLock
         // makes every test wait for it).
         std::env::set_var("ALSA_CONFIG_PATH", dir.join("alsa.conf"));
@@ -229,88 +226,11 @@ fn an_unknown_device_is_a_clear_error() {
     assert!(!path.exists());
 }
 
-/// A private PulseAudio daemon behind `pulsemic`, playing the speech into
-/// the sink whose monitor `pulsemic` records (a monitor with nothing
-/// playing delivers nothing); both are killed when dropped.
-struct SoundServer {
-    daemon: std::process::Child,
-    player: Option<std::process::Child>,
-}
-
-impl SoundServer {
-    fn start() -> SoundServer {
-        let dir = test_mic().join("pulse");
-        std::fs::create_dir_all(&dir).unwrap();
-        let socket = dir.join("native");
-        let _ = std::fs::remove_file(&socket);
-        let child = std::process::Command::new("pulseaudio")
-            .args([
-                "-n",
-                "--daemonize=no",
-                "--exit-idle-time=-1",
-                "--use-pid-file=no",
-            ])
-            // The sink first: once the socket exists, paplay finds it.
-            .arg("--load=module-null-sink sink_name=vsink")
-            .arg(format!(
-                "--load=module-native-protocol-unix socket={} auth-anonymous=1",
-                socket.display()
-            ))
-            .env("HOME", &dir)
-            .env("XDG_RUNTIME_DIR", &dir)
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("pulseaudio is not installed: run scripts/setup");
-        let mut server = SoundServer {
-            daemon: child,
-            player: None,
-        };
-        for _ in 0..100 {
-            if socket.exists() {
-                let player = std::process::Command::new("paplay")
-                    .args(["--latency-msec=20", "-d", "vsink"])
-                    .arg(test_mic().join("speech.wav"))
-                    .env("PULSE_SERVER", format!("unix:{}", socket.display()))
-                    .spawn()
-                    .expect("paplay is not installed: run scripts/setup");
-                server.player = Some(player);
-                // A monitor opened before its sink runs delivers nothing.
-                for _ in 0..250 {
-                    let sinks = std::process::Command::new("pactl")
-                        .args(["list", "short", "sinks"])
-                        .env("PULSE_SERVER", format!("unix:{}", socket.display()))
-                        .output()
-                        .expect("pactl is not installed: run scripts/setup");
-                    if String::from_utf8_lossy(&sinks.stdout).contains("RUNNING") {
-                        // And has been for a moment: right after it starts,
-                        // a new monitor stream still sometimes gets nothing.
-                        std::thread::sleep(Duration::from_millis(500));
-                        return server;
-                    }
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                panic!("paplay did not start playing");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("pulseaudio did not start");
-    }
-}
-
-impl Drop for SoundServer {
-    fn drop(&mut self) {
-        for child in self.player.iter_mut().chain([&mut self.daemon]) {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 #[test]
 fn a_microphone_that_goes_away_ends_the_recording_and_keeps_it() {
     let dir = tempfile::tempdir().unwrap();
     test_mic();
-    let mut server = SoundServer::start();
+    let mut server = mic::SoundServer::start(test_mic());
     let path = dir.path().join("cut.m4a");
     let (events, on_event) = collect();
     let recorder = Recorder::start(

@@ -109,3 +109,35 @@ fn a_short_note_still_makes_a_valid_file() {
     );
     assert_eq!(VoiceFormat::of_path(Path::new("a.mp3")), None);
 }
+
+#[test]
+fn the_waveform_follows_the_sound() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("half.m4a");
+    // A second of bursts, then a second of silence.
+    let mut samples = speech_like(16_000, 1.0);
+    samples.extend(std::iter::repeat_n(0i16, 16_000));
+    write_in_pieces(&path, VoiceFormat::M4a, 16_000, &samples);
+    let bars = natter_media::waveform(std::fs::read(&path).unwrap(), 20).unwrap();
+    assert_eq!(bars.len(), 20);
+    assert!(bars[..9].iter().any(|b| *b > 0.6), "{bars:?}");
+    assert!(bars[11..].iter().all(|b| *b < 0.15), "{bars:?}");
+    // Files from elsewhere too (ffmpeg's, a steady tone: docs in tests/data).
+    for fixture in ["tone-2.5s.m4a", "tone-2.5s.mp3", "tone-1.2s-noxing.mp3"] {
+        let bytes = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data")
+                .join(fixture),
+        )
+        .unwrap();
+        let bars = natter_media::waveform(bytes, 10).unwrap();
+        assert!(bars.iter().skip(1).all(|b| *b > 0.5), "{fixture}: {bars:?}");
+    }
+    // Not audio, or nothing: the reference's codes.
+    let error = natter_media::waveform(b"not audio at all".to_vec(), 20).unwrap_err();
+    assert_eq!(error.code(), 2400);
+    assert_eq!(
+        natter_media::waveform(Vec::new(), 20).unwrap_err().code(),
+        2108
+    );
+}
