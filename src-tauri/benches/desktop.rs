@@ -118,7 +118,10 @@ async fn main() {
     mic::make(&mic_dir);
     let alsa = mic_dir.join("default-pulsemic.conf");
     let mut config = std::fs::read_to_string(mic_dir.join("alsa.conf")).expect("alsa.conf");
-    config.push_str("pcm.!default \"pulsemic\"\n");
+    // Capture only: WebKit's own sound output goes elsewhere, as on a
+    // desktop (playing into the sink behind the microphone would change
+    // its latency).
+    config.push_str("pcm.!default { type asym capture.pcm \"pulsemic\" playback.pcm \"null\" }\n");
     std::fs::write(&alsa, config).expect("ALSA config");
     env.push((
         "ALSA_CONFIG_PATH".into(),

@@ -83,14 +83,18 @@ fn main() {
     let work = tempfile::tempdir().expect("a temp dir");
 
     let _server = mic::SoundServer::start(&mic_dir);
-    println!("| device | request → first sample, median of {RUNS} | max |");
+    println!("| device | request → first sample, median of {RUNS} | runs (ms) |");
     println!("|---|---|---|");
-    for device in ["pulsemic", "testmic"] {
+    for device in ["testmic", "pulsemic"] {
         let times: Vec<f64> = (0..RUNS)
             .map(|_| first_sample_ms(device, work.path()))
             .collect();
-        let max = times.iter().copied().fold(0.0, f64::max);
-        println!("| {device} | {:.1} ms | {max:.1} ms |", median(times));
+        let runs: Vec<String> = times.iter().map(|t| format!("{t:.0}")).collect();
+        println!(
+            "| {device} | {:.1} ms | {} |",
+            median(times),
+            runs.join(", ")
+        );
     }
 
     let before = peak_mib();

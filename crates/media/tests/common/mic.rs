@@ -59,9 +59,22 @@ impl SoundServer {
         };
         for _ in 0..100 {
             if socket.exists() {
+                // The speech said over and over for 10 minutes: once the
+                // sink has nothing to play, its monitor delivers audio in
+                // 2-second blocks, not in real time.
+                let long = mic.join("speech-10min.wav");
+                if !long.exists() {
+                    let made = std::process::Command::new("sox")
+                        .args(["-V1"])
+                        .arg(mic.join("speech.wav"))
+                        .arg(&long)
+                        .args(["repeat", "46"])
+                        .status();
+                    assert!(made.is_ok_and(|s| s.success()), "sox (scripts/setup)");
+                }
                 let player = std::process::Command::new("paplay")
                     .args(["--latency-msec=20", "-d", "vsink"])
-                    .arg(mic.join("speech.wav"))
+                    .arg(&long)
                     .env("PULSE_SERVER", format!("unix:{}", socket.display()))
                     .spawn()
                     .expect("paplay is not installed: run scripts/setup");
