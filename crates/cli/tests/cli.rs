@@ -501,21 +501,25 @@ async fn record_a_voice_note_and_send_it() {
     assert!(ok, "{err}");
     let alice = run(&url, &["usersig", "alice"]).await.1.trim().to_owned();
     let bob = run(&url, &["usersig", "bob"]).await.1.trim().to_owned();
-    let (ok, out, err) = run(
-        &url,
-        &[
-            "send",
-            "--user",
-            "alice",
-            "--usersig",
-            &alice,
-            "--to",
-            "bob",
-            "--audio",
-            note.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let send_to_bob = |path: std::path::PathBuf| {
+        let (url, alice) = (url.clone(), alice.clone());
+        async move {
+            let path = path.to_str().unwrap().to_owned();
+            let args = [
+                "send",
+                "--user",
+                "alice",
+                "--usersig",
+                &alice,
+                "--to",
+                "bob",
+                "--audio",
+                &path,
+            ];
+            run(&url, &args).await
+        }
+    };
+    let (ok, out, err) = send_to_bob(note.clone()).await;
     assert!(ok, "{err}");
     let sent: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(sent["type"], "TIMSoundElem");
@@ -566,21 +570,7 @@ async fn record_a_voice_note_and_send_it() {
         serde_json::from_str::<Value>(out.trim()).unwrap()["seconds"],
         0.2
     );
-    let (ok, out, err) = run(
-        &url,
-        &[
-            "send",
-            "--user",
-            "alice",
-            "--usersig",
-            &alice,
-            "--to",
-            "bob",
-            "--audio",
-            short.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let (ok, out, err) = send_to_bob(short.clone()).await;
     assert!(ok, "{err}");
     assert_eq!(
         serde_json::from_str::<Value>(out.trim()).unwrap()["payload"]["second"],

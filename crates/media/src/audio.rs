@@ -17,7 +17,7 @@ use mp4parse::{AudioCodecSpecific, CodecType, SampleEntry, TrackType};
 
 use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
-use symphonia::core::formats::FormatOptions;
+use symphonia::core::formats::{FormatOptions, FormatReader, Track};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
@@ -67,16 +67,7 @@ fn probe(path: &Path) -> Result<AudioInfo, MediaError> {
         enable_gapless: true,
         ..FormatOptions::default()
     };
-    let probed = symphonia::default::get_probe()
-        .format(&hint, stream, &options, &MetadataOptions::default())
-        .map_err(|_| MediaError::UnsupportedAudio)?;
-    let mut reader = probed.format;
-    let track = reader
-        .tracks()
-        .iter()
-        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some())
-        .ok_or(MediaError::UnsupportedAudio)?
-        .clone();
+    let (mut reader, track) = open_track(stream, &hint, &options)?;
     let params = &track.codec_params;
     let sample_rate = params.sample_rate.unwrap_or(0);
     if sample_rate == 0 {
@@ -206,21 +197,7 @@ pub fn waveform(bytes: Vec<u8>, bars: usize) -> Result<Vec<f32>, MediaError> {
 /// RMS per 20 ms of the whole file, its channels mixed.
 fn envelope(bytes: Vec<u8>) -> Result<Vec<f64>, MediaError> {
     let stream = MediaSourceStream::new(Box::new(std::io::Cursor::new(bytes)), Default::default());
-    let probed = symphonia::default::get_probe()
-        .format(
-            &Hint::new(),
-            stream,
-            &FormatOptions::default(),
-            &MetadataOptions::default(),
-        )
-        .map_err(|_| MediaError::UnsupportedAudio)?;
-    let mut reader = probed.format;
-    let track = reader
-        .tracks()
-        .iter()
-        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some())
-        .ok_or(MediaError::UnsupportedAudio)?
-        .clone();
+    let (mut reader, track) = open_track(stream, &Hint::new(), &FormatOptions::default())?;
     let rate = u64::from(track.codec_params.sample_rate.unwrap_or(16_000).max(1));
     let mut decoder = symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
@@ -253,7 +230,7 @@ fn envelope(bytes: Vec<u8>) -> Result<Vec<f64>, MediaError> {
                 count = 0;
             }
         }
-        total += decoded_frames(buffer.samples().len(), channels);
+        total += (buffer.samples().len() / channels) as u64;
         if total > WAVEFORM_MAX_SECONDS * rate {
             break;
         }
@@ -264,8 +241,23 @@ fn envelope(bytes: Vec<u8>) -> Result<Vec<f64>, MediaError> {
     Ok(envelope)
 }
 
-fn decoded_frames(samples: usize, channels: usize) -> u64 {
-    (samples / channels) as u64
+/// The container of an audio stream and its audio track.
+fn open_track(
+    stream: MediaSourceStream,
+    hint: &Hint,
+    options: &FormatOptions,
+) -> Result<(Box<dyn FormatReader>, Track), MediaError> {
+    let probed = symphonia::default::get_probe()
+        .format(hint, stream, options, &MetadataOptions::default())
+        .map_err(|_| MediaError::UnsupportedAudio)?;
+    let reader = probed.format;
+    let track = reader
+        .tracks()
+        .iter()
+        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some())
+        .ok_or(MediaError::UnsupportedAudio)?
+        .clone();
+    Ok((reader, track))
 }
 
 /// Loudness for a meter or a waveform: −60 dBFS and below → 0.0, full
