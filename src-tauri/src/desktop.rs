@@ -543,6 +543,8 @@ impl Desktop {
     /// notifier withdraws every notification on that announcement, and a
     /// message forwarded after it would raise one again for the next user.
     pub async fn sign_out(&self) -> Result<()> {
+        // A voice note being recorded or waiting to be sent is the session's.
+        self.voice.cancel().await;
         let mut session = self.session.lock().await.take();
         if let Some(session) = session.as_mut() {
             session.stop_events().await;

@@ -995,4 +995,10 @@ async fn voice_notes_are_recorded_previewed_and_sent() {
         code(alice.send_voice("bob", "C2C", &note.id).await.unwrap_err()),
         2300
     );
+
+    // Signing out discards a recording in progress (the sent note's file stays).
+    assert_eq!(voice_files(), 1);
+    alice.start_recording(Some("testmic".into())).await.unwrap();
+    alice.sign_out().await.unwrap();
+    assert_eq!(voice_files(), 1);
 }

@@ -6,6 +6,10 @@ import { markPlayed, wasPlayed } from '../lib/voice';
 // jsdom has no media playback: play/pause dispatch the events a browser would.
 beforeEach(() => {
   localStorage.clear();
+  // The app's scheme answers with the file; the bubble plays it as a blob.
+  vi.stubGlobal('fetch', vi.fn(async () => new Response(new Blob(['audio bytes']))));
+  URL.createObjectURL = vi.fn(() => 'blob:tauri://localhost/1');
+  URL.revokeObjectURL = vi.fn();
   HTMLMediaElement.prototype.play = function (this: HTMLMediaElement) {
     Object.defineProperty(this, 'paused', { value: false, configurable: true });
     this.dispatchEvent(new Event('play'));
@@ -31,13 +35,16 @@ describe('VoiceBubble', () => {
     render(VoiceBubble, { id: 'b', src: 'natter-media://localhost/remote?url=b', seconds: 4, waveform: [0.5] });
     const [first, second] = screen.getAllByTestId('voice');
     await fireEvent.click(first.querySelector('[data-testid="voice-play"]')!);
-    expect(first.getAttribute('data-playing')).toBe('true');
+    await waitFor(() => expect(first.getAttribute('data-playing')).toBe('true'));
     await fireEvent.click(second.querySelector('[data-testid="voice-play"]')!);
-    expect(second.getAttribute('data-playing')).toBe('true');
+    await waitFor(() => expect(second.getAttribute('data-playing')).toBe('true'));
     expect(first.getAttribute('data-playing')).toBe('false');
     // Pause.
     await fireEvent.click(second.querySelector('[data-testid="voice-play"]')!);
-    expect(second.getAttribute('data-playing')).toBe('false');
+    await waitFor(() => expect(second.getAttribute('data-playing')).toBe('false'));
+    // Each small file was fetched once, with its bubble, and played as a blob.
+    expect(fetch).toHaveBeenCalledTimes(2);
+    expect(first.querySelector('audio')!.getAttribute('src')).toBe('blob:tauri://localhost/1');
   });
 
   it('marks a received message until it is played, and remembers it was', async () => {
@@ -48,7 +55,25 @@ describe('VoiceBubble', () => {
     expect(screen.getAllByTestId('unplayed')).toHaveLength(1);
     const fresh = screen.getAllByTestId('voice')[1];
     await fireEvent.click(fresh.querySelector('[data-testid="voice-play"]')!);
-    expect(screen.queryAllByTestId('unplayed')).toHaveLength(0);
+    await waitFor(() => expect(screen.queryAllByTestId('unplayed')).toHaveLength(0));
     expect(wasPlayed('new')).toBe(true);
+  });
+
+  it('fetches a large file only when it is played', async () => {
+    render(VoiceBubble, { id: 'big', src: 'natter-media://localhost/remote?url=big', seconds: 600, bytes: 20_000_000, waveform: [] });
+    await Promise.resolve();
+    expect(fetch).not.toHaveBeenCalled();
+    const bubble = screen.getByTestId('voice');
+    await fireEvent.click(bubble.querySelector('[data-testid="voice-play"]')!);
+    await waitFor(() => expect(bubble.getAttribute('data-playing')).toBe('true'));
+    expect(fetch).toHaveBeenCalledWith('natter-media://localhost/remote?url=big');
+  });
+
+  it('loads the server copy once a sent message moves off its local file', async () => {
+    const { rerender } = render(VoiceBubble, { id: 'm', src: 'natter-media://localhost/local/m', seconds: 2, waveform: [] });
+    await waitFor(() => expect(fetch).toHaveBeenCalledWith('natter-media://localhost/local/m'));
+    await rerender({ src: 'natter-media://localhost/remote?url=sent' });
+    await waitFor(() => expect(fetch).toHaveBeenCalledWith('natter-media://localhost/remote?url=sent'));
+    expect(screen.getByTestId('voice').dataset.src).toBe('natter-media://localhost/remote?url=sent');
   });
 });

@@ -114,7 +114,7 @@ export function formatDuration(seconds: number): string {
 }
 
 /** What a sound (voice) bubble plays. */
-export function soundOf(m: Message): { src: string; seconds: number } {
+export function soundOf(m: Message): { src: string; seconds: number; bytes: number } {
   const url = typeof m.payload['url'] === 'string' ? m.payload['url'] : '';
-  return { src: url ? mediaSrc(url) : localSrc(m.ID), seconds: Number(m.payload['second']) || 0 };
+  return { src: url ? mediaSrc(url) : localSrc(m.ID), seconds: Number(m.payload['second']) || 0, bytes: Number(m.payload['size']) || 0 };
 }
