@@ -313,6 +313,35 @@ async fn a_user_chats_through_the_real_app() {
     );
     ui.screenshot("04c-voice-sent").await;
 
+    // 3d. A video plays in the WebView: sent the way a drop does, its bubble
+    //     shows the snapshot; a click fetches the file and the <video>
+    //     element reads its length (2 s).
+    let clip = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/media/tests/data/h264-320x240-2s.mp4");
+    ui.js(
+        "window.__TAURI_INTERNALS__.invoke('send_files', {to: 'bob', conversationType: 'C2C', paths: [arguments[0]]}); return true",
+        json!([clip.to_string_lossy()]),
+    )
+    .await;
+    assert_eq!(bob.received(1).await.remove(0).kind, "TIMVideoFileElem");
+    ui.wait_js(
+        "the sent video's play button",
+        "const b = [...document.querySelectorAll('[data-testid=video-play]')].at(-1); if (b) b.click(); return !!b",
+        json!([]),
+    )
+    .await;
+    let length = ui
+        .wait_js(
+            "the video's length from the WebView's <video>",
+            "const v = [...document.querySelectorAll('[data-testid=video]')].at(-1); return v && Number.isFinite(v.duration) ? v.duration : null",
+            json!([]),
+        )
+        .await;
+    assert!(
+        length.as_f64().is_some_and(|d| (d - 2.0).abs() <= 0.1),
+        "the WebView's <video> says {length} s"
+    );
+
     // Alice looks away again with Bob's chat open; his next message is
     // notified and unread until she comes back to the window, which reads
     // it (badge, title and notification go).

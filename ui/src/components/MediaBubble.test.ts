@@ -40,15 +40,23 @@ describe('MediaBubble', () => {
     expect(onCancel).toHaveBeenCalledWith('m1');
   });
 
-  it('plays a sent video inline, with its snapshot as poster', () => {
+  it('plays a sent video from a blob of its file, fetched on the first play', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(new Blob(['video bytes']))));
+    URL.createObjectURL = vi.fn(() => 'blob:tauri://localhost/v');
+    URL.revokeObjectURL = vi.fn();
     render(MediaBubble, {
       message: message('TIMVideoFileElem', { videoUrl: 'http://h/media/v.mp4', thumbUrl: 'http://h/media/s.jpg', thumbWidth: 320, thumbHeight: 240, videoSecond: 65 }),
     });
-    const video = screen.getByTestId('video') as HTMLVideoElement;
-    expect(video.getAttribute('src')).toContain('remote?url=http%3A%2F%2Fh%2Fmedia%2Fv.mp4');
+    expect(screen.queryByTestId('video')).toBeNull();
+    expect(fetch).not.toHaveBeenCalled();
+    expect(screen.getByText('1:05')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('video-play'));
+    const video = (await screen.findByTestId('video')) as HTMLVideoElement;
+    expect(fetch).toHaveBeenCalledWith(expect.stringContaining('remote?url=http%3A%2F%2Fh%2Fmedia%2Fv.mp4'));
+    expect(video.getAttribute('src')).toBe('blob:tauri://localhost/v');
     expect(video.getAttribute('poster')).toContain('s.jpg');
     expect(video.hasAttribute('controls')).toBe(true);
-    expect(screen.getByText('1:05')).toBeTruthy();
+    vi.unstubAllGlobals();
   });
 
   it('offers a file for download, then shows it in its folder', async () => {

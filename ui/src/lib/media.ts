@@ -118,3 +118,15 @@ export function soundOf(m: Message): { src: string; seconds: number; bytes: numb
   const url = typeof m.payload['url'] === 'string' ? m.payload['url'] : '';
   return { src: url ? mediaSrc(url) : localSrc(m.ID), seconds: Number(m.payload['second']) || 0, bytes: Number(m.payload['size']) || 0 };
 }
+
+/**
+ * The file behind a `natter-media:` URL as a `blob:` URL, for `<audio>` and
+ * `<video>`: WebKitGTK's media player cannot read a custom scheme (it fails
+ * with "source not supported"), but the page can fetch from it. Revoke it
+ * with `URL.revokeObjectURL` when done.
+ */
+export async function blobSrc(src: string): Promise<string> {
+  const response = await fetch(src);
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return URL.createObjectURL(await response.blob());
+}
