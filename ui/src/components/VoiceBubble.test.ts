@@ -70,10 +70,14 @@ describe('VoiceBubble', () => {
   });
 
   it('loads the server copy once a sent message moves off its local file', async () => {
-    const { rerender } = render(VoiceBubble, { id: 'm', src: 'natter-media://localhost/local/m', seconds: 2, waveform: [] });
+    const loadWaveform = vi.fn(async (src: string) => (src.includes('remote') ? [0.7] : Promise.reject(new Error('gone'))));
+    const { rerender } = render(VoiceBubble, { id: 'm', src: 'natter-media://localhost/local/m', seconds: 2, loadWaveform });
     await waitFor(() => expect(fetch).toHaveBeenCalledWith('natter-media://localhost/local/m'));
     await rerender({ src: 'natter-media://localhost/remote?url=sent' });
     await waitFor(() => expect(fetch).toHaveBeenCalledWith('natter-media://localhost/remote?url=sent'));
     expect(screen.getByTestId('voice').dataset.src).toBe('natter-media://localhost/remote?url=sent');
+    // The waveform too, when the local copy was already gone.
+    await waitFor(() => expect(screen.getByTestId('voice').querySelector('.wave path')!.getAttribute('d')).toMatch(/^M/));
+    expect(loadWaveform).toHaveBeenCalledWith('natter-media://localhost/remote?url=sent');
   });
 });
