@@ -116,13 +116,14 @@ async fn main() {
     // The app's default microphone: speech played into a PulseAudio sink.
     let mic_dir = profile.path().join("mic");
     mic::make(&mic_dir);
-    let alsa = mic_dir.join("default-pulsemic.conf");
-    let mut config = std::fs::read_to_string(mic_dir.join("alsa.conf")).expect("alsa.conf");
     // Capture only: WebKit's own sound output goes elsewhere, as on a
     // desktop (playing into the sink behind the microphone would change
     // its latency).
-    config.push_str("pcm.!default { type asym capture.pcm \"pulsemic\" playback.pcm \"null\" }\n");
-    std::fs::write(&alsa, config).expect("ALSA config");
+    let alsa = mic::with_default(
+        &mic_dir,
+        "default-pulsemic.conf",
+        "{ type asym capture.pcm \"pulsemic\" playback.pcm \"null\" }",
+    );
     env.push((
         "ALSA_CONFIG_PATH".into(),
         alsa.to_string_lossy().into_owned(),

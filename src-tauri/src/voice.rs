@@ -152,7 +152,7 @@ impl VoiceRecorder {
             path: recording.file.path,
             duration_ms: recording.file.duration_ms,
             bytes: recording.file.bytes,
-            waveform: bars(&lock(&levels), WAVEFORM_BARS),
+            waveform: natter_media::audio::loudest_per_slice(&lock(&levels), WAVEFORM_BARS),
             ended: match &recording.end {
                 RecordingEnd::Stopped => None,
                 end => Some(end_reason(end)),
@@ -205,32 +205,5 @@ fn end_reason(end: &RecordingEnd) -> String {
         RecordingEnd::Stopped => "stopped".into(),
         RecordingEnd::MaxDuration => "maxDuration".into(),
         RecordingEnd::DeviceLost(why) => why.clone(),
-    }
-}
-
-/// `n` bars from the meter's levels: the loudest level of each slice.
-pub fn bars(levels: &[f32], n: usize) -> Vec<f32> {
-    if levels.is_empty() {
-        return vec![0.0; n];
-    }
-    (0..n)
-        .map(|i| {
-            let start = (i * levels.len() / n).min(levels.len() - 1);
-            let end = ((i + 1) * levels.len() / n).clamp(start + 1, levels.len());
-            levels[start..end].iter().fold(0.0f32, |a, b| a.max(*b))
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bars_take_the_loudest_level_of_each_slice() {
-        assert_eq!(bars(&[], 3), vec![0.0; 3]);
-        assert_eq!(bars(&[0.1, 0.9, 0.2, 0.3], 2), vec![0.9, 0.3]);
-        // Fewer levels than bars: each bar shows the level it falls on.
-        assert_eq!(bars(&[0.5, 1.0], 4), vec![0.5, 0.5, 1.0, 1.0]);
     }
 }

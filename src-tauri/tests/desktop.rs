@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+#[path = "../../crates/media/tests/common/mic.rs"]
+mod mic;
+
 use natter_desktop::desktop::{
     AppEvent, Desktop, EventReceiver, SequencedEvent, SignInRequest, EVENT_BUFFER,
 };
@@ -885,12 +888,7 @@ fn test_mic() -> &'static std::path::Path {
     static MIC: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     MIC.get_or_init(|| {
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("desktop-test-mic");
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/test-mic");
-        let made = std::process::Command::new(script).arg(&dir).status();
-        assert!(
-            made.is_ok_and(|s| s.success()),
-            "scripts/test-mic needs espeak-ng and sox"
-        );
+        mic::make(&dir);
         std::env::set_var("ALSA_CONFIG_PATH", dir.join("alsa.conf"));
         dir
     })

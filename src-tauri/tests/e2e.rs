@@ -19,6 +19,9 @@ mod notifications;
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
+#[path = "../../crates/media/tests/common/mic.rs"]
+mod mic;
+
 use std::path::{Path, PathBuf};
 
 use natter_sdk::Event;
@@ -44,9 +47,13 @@ async fn a_user_chats_through_the_real_app() {
     // The app's default microphone replays speech (scripts/test-mic).
     env.push((
         "ALSA_CONFIG_PATH".into(),
-        test_microphone(&profile.path().join("mic"))
-            .to_string_lossy()
-            .into_owned(),
+        {
+            let dir = profile.path().join("mic");
+            mic::make(&dir);
+            mic::with_default(&dir, "default-mic.conf", "\"testmic\"")
+        }
+        .to_string_lossy()
+        .into_owned(),
     ));
     let (driver, _webdriver) = start_driver(&env).await;
     // CI points this at the app installed from the .deb.
@@ -446,20 +453,4 @@ async fn a_user_chats_through_the_real_app() {
     ui.screenshot("10-kicked-out").await;
     ui.close().await;
     eprintln!("screenshots: {}", shots.display());
-}
-
-/// `scripts/test-mic` in `dir`, with its speech replay as ALSA's default
-/// device; returns the file for `ALSA_CONFIG_PATH`.
-fn test_microphone(dir: &Path) -> PathBuf {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/test-mic");
-    let made = std::process::Command::new(script).arg(dir).status();
-    assert!(
-        made.is_ok_and(|s| s.success()),
-        "scripts/test-mic needs espeak-ng and sox (scripts/setup)"
-    );
-    let config = dir.join("default-mic.conf");
-    let mut text = std::fs::read_to_string(dir.join("alsa.conf")).unwrap();
-    text.push_str("pcm.!default \"testmic\"\n");
-    std::fs::write(&config, text).unwrap();
-    config
 }

@@ -4,6 +4,9 @@
 //!
 //! Needs `node` and `npm ci` in `tests/official-sdk` (`scripts/setup` does it).
 
+#[path = "../../crates/media/tests/common/mic.rs"]
+mod mic;
+
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -519,15 +522,7 @@ async fn official_web_sdk_sends_media() {
     // sent with natter-sdk — reaches the official SDK as a sound message
     // with its duration, and downloads byte-exact from its URL.
     let mic = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("official-sdk-mic");
-    let made = std::process::Command::new(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/test-mic"),
-    )
-    .arg(&mic)
-    .status();
-    assert!(
-        made.is_ok_and(|s| s.success()),
-        "scripts/test-mic needs espeak-ng and sox"
-    );
+    mic::make(&mic);
     // Only this test of the binary touches ALSA, which reads this on first use.
     std::env::set_var("ALSA_CONFIG_PATH", mic.join("alsa.conf"));
     let voice = dir.path().join("recorded.m4a");

@@ -1,5 +1,8 @@
 //! natter-cli against a real server: accounts, groups, send, listen, history.
 
+#[path = "../../media/tests/common/mic.rs"]
+mod mic;
+
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -419,21 +422,8 @@ async fn media_send_and_download() {
 /// `scripts/test-mic` in `dir`, and an ALSA config whose default device is
 /// a sound card that does not exist (a machine with no microphone).
 fn test_mic(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-mic");
-    let made = std::process::Command::new(script)
-        .arg(dir)
-        .status()
-        .unwrap();
-    assert!(
-        made.success(),
-        "scripts/test-mic needs espeak-ng and sox (scripts/setup)"
-    );
-    let no_mic = dir.join("no-mic.conf");
-    std::fs::write(
-        &no_mic,
-        "</usr/share/alsa/alsa.conf>\npcm.!default { type hw card 99 }\n",
-    )
-    .unwrap();
+    mic::make(dir);
+    let no_mic = mic::with_default(dir, "no-mic.conf", "{ type hw card 99 }");
     (dir.join("alsa.conf"), no_mic)
 }
 

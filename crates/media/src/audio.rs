@@ -174,24 +174,24 @@ pub fn waveform(bytes: Vec<u8>, bars: usize) -> Result<Vec<f32>, MediaError> {
     }
     let envelope = std::panic::catch_unwind(move || envelope(bytes))
         .unwrap_or_else(|_| Err(MediaError::Corrupt("the audio cannot be decoded".into())))?;
-    if bars == 0 {
-        return Ok(Vec::new());
+    let levels: Vec<f32> = envelope.into_iter().map(level_of_rms).collect();
+    Ok(loudest_per_slice(&levels, bars))
+}
+
+/// `n` bars from a run of levels: the loudest level of each of `n` equal
+/// slices (with fewer levels than bars, each bar shows the level it falls
+/// on). No levels: `n` silent bars.
+pub fn loudest_per_slice(levels: &[f32], n: usize) -> Vec<f32> {
+    if levels.is_empty() {
+        return vec![0.0; n];
     }
-    if envelope.is_empty() {
-        return Ok(vec![0.0; bars]);
-    }
-    Ok((0..bars)
+    (0..n)
         .map(|i| {
-            let start = i * envelope.len() / bars;
-            let end = ((i + 1) * envelope.len() / bars)
-                .max(start + 1)
-                .min(envelope.len());
-            let loudest = envelope[start.min(envelope.len() - 1)..end]
-                .iter()
-                .fold(0.0f64, |a, b| a.max(*b));
-            level_of_rms(loudest)
+            let start = (i * levels.len() / n).min(levels.len() - 1);
+            let end = ((i + 1) * levels.len() / n).clamp(start + 1, levels.len());
+            levels[start..end].iter().fold(0.0f32, |a, b| a.max(*b))
         })
-        .collect())
+        .collect()
 }
 
 /// RMS per 20 ms of the whole file, its channels mixed.
@@ -268,4 +268,18 @@ pub fn level_of_rms(rms: f64) -> f32 {
     }
     let db = 20.0 * rms.log10();
     ((db + 60.0) / 60.0).clamp(0.0, 1.0) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_take_the_loudest_level_of_each_slice() {
+        assert_eq!(loudest_per_slice(&[], 3), vec![0.0; 3]);
+        assert_eq!(loudest_per_slice(&[0.1, 0.9, 0.2, 0.3], 2), vec![0.9, 0.3]);
+        // Fewer levels than bars: each bar shows the level it falls on.
+        assert_eq!(loudest_per_slice(&[0.5, 1.0], 4), vec![0.5, 0.5, 1.0, 1.0]);
+        assert!(loudest_per_slice(&[0.5], 0).is_empty());
+    }
 }

@@ -157,7 +157,6 @@ pub struct Recorder {
     messages: SyncSender<Message>,
     worker: Option<JoinHandle<Result<Option<Recording>, MediaError>>>,
     device: String,
-    path: PathBuf,
 }
 
 impl Recorder {
@@ -193,7 +192,6 @@ impl Recorder {
                 messages,
                 worker: Some(worker),
                 device,
-                path: path.to_owned(),
             }),
             Ok(Err(e)) => {
                 let _ = worker.join();
@@ -211,10 +209,6 @@ impl Recorder {
     /// The device's name.
     pub fn device(&self) -> &str {
         &self.device
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Ends the recording (if it has not ended by itself) and returns the

@@ -1,8 +1,11 @@
 //! The test microphones of `scripts/test-mic`, shared by the capture tests
 //! and the capture and desktop benches: the devices' files, and the PulseAudio daemon
-//! behind `pulsemic` (real time).
+//! behind `pulsemic` (real time). Compiled (with `#[path]`) into the tests
+//! of natter-media, natter-cli, the desktop app and the system tests, each
+//! of which uses part of it.
+#![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Makes the test microphone's files in `dir` (`alsa.conf` among them).
@@ -19,6 +22,18 @@ pub fn make(dir: &Path) {
         made.is_ok_and(|s| s.success()),
         "scripts/test-mic failed: it needs espeak-ng and sox (scripts/setup)"
     );
+}
+
+/// An ALSA configuration in `dir` (made by [`make`]) whose default device is
+/// `default_pcm` (an ALSA PCM definition); returns the file to point
+/// `ALSA_CONFIG_PATH` at.
+pub fn with_default(dir: &Path, name: &str, default_pcm: &str) -> PathBuf {
+    let config = dir.join(name);
+    let mut text =
+        std::fs::read_to_string(dir.join("alsa.conf")).expect("alsa.conf of scripts/test-mic");
+    text.push_str(&format!("pcm.!default {default_pcm}\n"));
+    std::fs::write(&config, text).expect("an ALSA configuration");
+    config
 }
 
 /// A private PulseAudio daemon behind `pulsemic`, playing the speech into
